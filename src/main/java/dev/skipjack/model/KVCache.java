@@ -1,0 +1,60 @@
+package dev.skipjack.model;
+
+/**
+ * Keys and values of every layer for the tokens seen so far, one row per position slot.
+ * A forward pass appends its new tokens' rows after {@link #length()}; speculative decoding then keeps only
+ * what was accepted with {@link #truncate(int)} or {@link #keepRows(int, int[])}.
+ */
+public final class KVCache {
+    final int capacity;
+    final int kvDim;
+    final float[][] keys;   // [layer][slot * kvDim + i]
+    final float[][] values;
+    private int length;
+
+    public KVCache(int layers, int capacity, int kvDim) {
+        this.capacity = capacity;
+        this.kvDim = kvDim;
+        this.keys = new float[layers][];
+        this.values = new float[layers][];
+        for (int l = 0; l < layers; l++) {
+            keys[l] = new float[Math.multiplyExact(capacity, kvDim)];
+            values[l] = new float[Math.multiplyExact(capacity, kvDim)];
+        }
+    }
+
+    public int length() { return length; }
+    public int capacity() { return capacity; }
+
+    void setLength(int n) { this.length = n; }
+
+    /** Forgets every row from {@code newLength} on (rollback). */
+    public void truncate(int newLength) {
+        if (newLength < 0 || newLength > length) {
+            throw new IllegalArgumentException("cannot truncate cache of length " + length + " to " + newLength);
+        }
+        length = newLength;
+    }
+
+    /**
+     * Keeps, after the first {@code base} rows, only the rows {@code base + rows[i]} (ascending offsets),
+     * moved to {@code base + i}: how accepted tree nodes are made contiguous after verification.
+     */
+    public void keepRows(int base, int[] rows) {
+        if (base < 0 || base > length) throw new IllegalArgumentException("base " + base + " outside cache length " + length);
+        int prev = -1;
+        for (int i = 0; i < rows.length; i++) {
+            int src = base + rows[i];
+            if (rows[i] <= prev || src >= length) throw new IllegalArgumentException("rows must be ascending offsets below " + (length - base));
+            prev = rows[i];
+            int dst = base + i;
+            if (src != dst) {
+                for (int l = 0; l < keys.length; l++) {
+                    System.arraycopy(keys[l], src * kvDim, keys[l], dst * kvDim, kvDim);
+                    System.arraycopy(values[l], src * kvDim, values[l], dst * kvDim, kvDim);
+                }
+            }
+        }
+        length = base + rows.length;
+    }
+}

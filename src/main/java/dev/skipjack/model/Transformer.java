@@ -1,0 +1,245 @@
+package dev.skipjack.model;
+
+import dev.skipjack.gguf.GgufException;
+import dev.skipjack.gguf.GgufFile;
+import dev.skipjack.gguf.TensorInfo;
+import dev.skipjack.tensor.Parallel;
+import dev.skipjack.tensor.VectorMath;
+import dev.skipjack.tensor.WeightTensor;
+
+/**
+ * A Llama-family decoder (llama, mistral, qwen2 with QKV bias, qwen3 with Q/K norms), written once and
+ * parameterised by {@link Batch}: token batches at arbitrary positions, causal or tree masks, sublayer skipping,
+ * logits and hidden states for chosen rows. Immutable and shareable; per-conversation state lives in {@link Session}.
+ */
+public final class Transformer {
+    final ModelConfig config;
+    final WeightTensor tokenEmbedding;
+    final LayerWeights[] layers;
+    final float[] outputNorm;
+    final WeightTensor output;
+    final float[] ropeFreqs; // per rotated pair: inverse frequency (after factors and scaling)
+    final Parallel pool;
+
+    public Transformer(GgufFile file, Parallel pool) {
+        this.config = ModelConfig.from(file);
+        this.pool = pool;
+        ModelConfig c = config;
+        this.tokenEmbedding = WeightTensor.of(file.requireTensor("token_embd.weight"));
+        this.layers = new LayerWeights[c.layers()];
+        for (int l = 0; l < c.layers(); l++) {
+            String p = "blk." + l + ".";
+            layers[l] = new LayerWeights(
+                    vector(file, p + "attn_norm.weight", c.dim(), true),
+                    matrix(file, p + "attn_q.weight", c.qDim(), c.dim()),
+                    matrix(file, p + "attn_k.weight", c.kvDim(), c.dim()),
+                    matrix(file, p + "attn_v.weight", c.kvDim(), c.dim()),
+                    matrix(file, p + "attn_output.weight", c.dim(), c.qDim()),
+                    vector(file, p + "attn_q.bias", c.qDim(), false),
+                    vector(file, p + "attn_k.bias", c.kvDim(), false),
+                    vector(file, p + "attn_v.bias", c.kvDim(), false),
+                    vector(file, p + "attn_q_norm.weight", c.headDim(), false),
+                    vector(file, p + "attn_k_norm.weight", c.headDim(), false),
+                    vector(file, p + "ffn_norm.weight", c.dim(), true),
+                    matrix(file, p + "ffn_gate.weight", c.ffnDim(), c.dim()),
+                    matrix(file, p + "ffn_up.weight", c.ffnDim(), c.dim()),
+                    matrix(file, p + "ffn_down.weight", c.dim(), c.ffnDim()));
+        }
+        this.outputNorm = vector(file, "output_norm.weight", c.dim(), true);
+        TensorInfo out = file.tensor("output.weight");
+        this.output = out != null ? checked(WeightTensor.of(out), c.vocabSize(), c.dim()) : tokenEmbedding; // tied embeddings
+        float[] factors = vector(file, "rope_freqs.weight", c.ropeDim() / 2, false);
+        this.ropeFreqs = new float[c.ropeDim() / 2];
+        for (int i = 0; i < ropeFreqs.length; i++) {
+            double f = Math.pow(c.ropeTheta(), -2.0 * i / c.ropeDim()) * c.ropeFreqScale();
+            if (factors != null) f /= factors[i];
+            ropeFreqs[i] = (float) f;
+        }
+    }
+
+    public ModelConfig config() { return config; }
+    public Parallel pool() { return pool; }
+    public WeightTensor tokenEmbedding() { return tokenEmbedding; }
+    public WeightTensor outputMatrix() { return output; }
+    public boolean tiedEmbeddings() { return output == tokenEmbedding; }
+
+    /** A new conversation state with a KV cache of {@code contextSize} positions. */
+    public Session newSession(int contextSize) {
+        if (contextSize <= 0) throw new IllegalArgumentException("context size must be positive");
+        return new Session(this, Math.min(contextSize, Math.max(1, config.contextLength())));
+    }
+
+    private static WeightTensor matrix(GgufFile f, String name, int rows, int cols) {
+        return checked(WeightTensor.of(f.requireTensor(name)), rows, cols);
+    }
+
+    private static WeightTensor checked(WeightTensor t, int rows, int cols) {
+        if (t.rows() != rows || t.cols() != cols) {
+            throw new GgufException("tensor '" + t.name() + "' has shape [" + t.rows() + " x " + t.cols() + "], expected ["
+                    + rows + " x " + cols + "]");
+        }
+        return t;
+    }
+
+    private static float[] vector(GgufFile f, String name, int size, boolean required) {
+        TensorInfo t = required ? f.requireTensor(name) : f.tensor(name);
+        if (t == null) return null;
+        if (t.elements() != size) throw new GgufException("tensor '" + name + "' has " + t.elements() + " values, expected " + size);
+        WeightTensor w = WeightTensor.of(t);
+        return w.toFloatArray();
+    }
+
+    // ---- the forward pass -------------------------------------------------------------------------------
+
+    ForwardResult forward(Session s, Batch b) {
+        ModelConfig c = config;
+        KVCache cache = s.cache;
+        int n = b.size(), dim = c.dim(), base = cache.length();
+        if (base + n > cache.capacity) {
+            throw new IllegalStateException("context full: " + base + " cached + " + n + " new tokens exceed the context size " + cache.capacity);
+        }
+        for (int t : b.tokens()) {
+            if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside vocabulary 0.." + (c.vocabSize() - 1));
+        }
+        s.ensure(n);
+        float[] x = s.x, xb = s.xb;
+        for (int i = 0; i < n; i++) tokenEmbedding.dequantizeRow(b.tokens()[i], x, i * dim);
+        SkipSet skip = b.skip();
+        cache.setLength(base + n);
+        for (int l = 0; l < c.layers(); l++) {
+            LayerWeights w = layers[l];
+            if (skip == null || !skip.skipAttention(l)) {
+                rmsNorm(x, w.attnNorm(), xb, n, dim);
+                attention(s, b, l, w, base, n);
+                w.wo().matmul(s.att, n, s.xb2, pool);
+                addInto(x, s.xb2, n * dim);
+            }
+            if (skip == null || !skip.skipMlp(l)) {
+                rmsNorm(x, w.ffnNorm(), xb, n, dim);
+                w.gate().matmul(xb, n, s.hb, pool);
+                w.up().matmul(xb, n, s.hb2, pool);
+                swiglu(s.hb, s.hb2, n * c.ffnDim());
+                w.down().matmul(s.hb, n, s.xb2, pool);
+                addInto(x, s.xb2, n * dim);
+            }
+        }
+        int[] rows = b.outputRows();
+        int m = rows.length;
+        ForwardResult r = s.result;
+        r.rows = m;
+        if (r.hidden.length < m * dim) r.hidden = new float[m * dim];
+        for (int i = 0; i < m; i++) System.arraycopy(x, rows[i] * dim, s.xb, i * dim, dim);
+        rmsNorm(s.xb, outputNorm, r.hidden, m, dim);
+        if (b.logits()) {
+            if (r.logits.length < m * c.vocabSize()) r.logits = new float[m * c.vocabSize()];
+            output.matmul(r.hidden, m, r.logits, pool);
+        }
+        return r;
+    }
+
+    private void attention(Session s, Batch b, int l, LayerWeights w, int base, int n) {
+        ModelConfig c = config;
+        int qDim = c.qDim(), kvDim = c.kvDim(), hd = c.headDim();
+        w.wq().matmul(s.xb, n, s.q, pool);
+        w.wk().matmul(s.xb, n, s.k, pool);
+        w.wv().matmul(s.xb, n, s.v, pool);
+        for (int i = 0; i < n; i++) {
+            if (w.bq() != null) addInto(s.q, i * qDim, w.bq());
+            if (w.bk() != null) addInto(s.k, i * kvDim, w.bk());
+            if (w.bv() != null) addInto(s.v, i * kvDim, w.bv());
+            if (w.qNorm() != null) for (int h = 0; h < c.heads(); h++) rmsNormInPlace(s.q, i * qDim + h * hd, w.qNorm(), hd);
+            if (w.kNorm() != null) for (int h = 0; h < c.kvHeads(); h++) rmsNormInPlace(s.k, i * kvDim + h * hd, w.kNorm(), hd);
+            int pos = b.positions()[i];
+            for (int h = 0; h < c.heads(); h++) rope(s.q, i * qDim + h * hd, pos);
+            for (int h = 0; h < c.kvHeads(); h++) rope(s.k, i * kvDim + h * hd, pos);
+        }
+        KVCache cache = s.cache;
+        System.arraycopy(s.k, 0, cache.keys[l], base * kvDim, n * kvDim);
+        System.arraycopy(s.v, 0, cache.values[l], base * kvDim, n * kvDim);
+        float[] keys = cache.keys[l], values = cache.values[l];
+        boolean[] mask = b.mask();
+        int groups = c.heads() / c.kvHeads();
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        float[] att = s.att;
+        pool.forRange(n * c.heads(), 1, (worker, start, end) -> {
+            float[] scores = s.scores(worker);
+            for (int job = start; job < end; job++) {
+                int i = job / c.heads(), h = job % c.heads();
+                int qo = i * qDim + h * hd, ko = (h / groups) * hd;
+                // slots visible to new token i: the whole cached prefix, then new tokens j allowed by the mask
+                int visible = base + i + 1;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int t = 0; t < visible; t++) {
+                    if (t >= base && !allowed(mask, n, i, t - base)) { scores[t] = Float.NaN; continue; }
+                    float sc = VectorMath.dot(s.q, qo, keys, t * kvDim + ko, hd) * scale;
+                    scores[t] = sc;
+                    if (sc > max) max = sc;
+                }
+                float sum = 0f;
+                for (int t = 0; t < visible; t++) {
+                    if (Float.isNaN(scores[t])) continue;
+                    float e = (float) Math.exp(scores[t] - max);
+                    scores[t] = e;
+                    sum += e;
+                }
+                float inv = 1f / sum;
+                int ao = i * qDim + h * hd;
+                java.util.Arrays.fill(att, ao, ao + hd, 0f);
+                for (int t = 0; t < visible; t++) {
+                    if (Float.isNaN(scores[t])) continue;
+                    VectorMath.axpy(scores[t] * inv, values, t * kvDim + ko, att, ao, hd);
+                }
+            }
+        });
+    }
+
+    /** Tree masks may let new token i see only some earlier new tokens; later ones are never visible. */
+    private static boolean allowed(boolean[] mask, int n, int i, int j) {
+        if (j > i) return false;
+        return mask == null || mask[i * n + j];
+    }
+
+    private void rope(float[] v, int off, int pos) {
+        int half = ropeFreqs.length;
+        boolean adjacent = config.ropeStyle() == ModelConfig.RopeStyle.ADJACENT_PAIRS;
+        for (int i = 0; i < half; i++) {
+            double angle = (double) pos * ropeFreqs[i];
+            float cos = (float) Math.cos(angle), sin = (float) Math.sin(angle);
+            int a = adjacent ? off + 2 * i : off + i;
+            int bIdx = adjacent ? a + 1 : off + i + half;
+            float x0 = v[a], x1 = v[bIdx];
+            v[a] = x0 * cos - x1 * sin;
+            v[bIdx] = x0 * sin + x1 * cos;
+        }
+    }
+
+    private void rmsNorm(float[] in, float[] weight, float[] out, int n, int dim) {
+        for (int i = 0; i < n; i++) {
+            int o = i * dim;
+            float ss = VectorMath.sumSquares(in, o, dim);
+            float inv = (float) (1.0 / Math.sqrt(ss / dim + config.rmsEps()));
+            for (int j = 0; j < dim; j++) out[o + j] = weight[j] * (inv * in[o + j]);
+        }
+    }
+
+    private void rmsNormInPlace(float[] v, int off, float[] weight, int size) {
+        float ss = VectorMath.sumSquares(v, off, size);
+        float inv = (float) (1.0 / Math.sqrt(ss / size + config.rmsEps()));
+        for (int j = 0; j < size; j++) v[off + j] = weight[j] * (inv * v[off + j]);
+    }
+
+    private static void addInto(float[] x, float[] y, int len) {
+        for (int i = 0; i < len; i++) x[i] += y[i];
+    }
+
+    private static void addInto(float[] x, int off, float[] bias) {
+        for (int i = 0; i < bias.length; i++) x[off + i] += bias[i];
+    }
+
+    private static void swiglu(float[] gate, float[] up, int len) {
+        for (int i = 0; i < len; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.skipjack.tensor;
+
+import dev.skipjack.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q4_K: super-blocks of 256 = f16 d, f16 dmin, 12 bytes of packed 6-bit scales/mins, 128 bytes of nibbles.
+ * Eight sub-blocks of 32; each 64-weight chunk uses 32 bytes: low nibbles are sub-block 2c, high nibbles 2c+1.
+ * w = d * scale * q - dmin * min.
+ */
+public final class Q4_KTensor extends WeightTensor {
+    Q4_KTensor(String name, int rows, int cols, MemorySegment data) { super(name, rows, cols, data); }
+    @Override public GgmlType type() { return GgmlType.Q4_K; }
+    @Override public void dequantizeRow(int row, float[] dst, int off) {
+        long p = (long) row * rowBytes;
+        for (int b = 0; b < cols / 256; b++, p += 144) {
+            float d = Bytes.f16(data, p), dmin = Bytes.f16(data, p + 2);
+            long scales = p + 4, qs = p + 16;
+            int o = off + b * 256;
+            for (int c = 0; c < 4; c++) {
+                int sm1 = KQuants.scaleMin(data, scales, 2 * c), sm2 = KQuants.scaleMin(data, scales, 2 * c + 1);
+                float d1 = d * (sm1 & 0xFF), m1 = dmin * (sm1 >>> 8);
+                float d2 = d * (sm2 & 0xFF), m2 = dmin * (sm2 >>> 8);
+                for (int l = 0; l < 32; l++) {
+                    int q = Bytes.u8(data, qs + 32L * c + l);
+                    dst[o + 64 * c + l] = d1 * (q & 0xF) - m1;
+                    dst[o + 64 * c + 32 + l] = d2 * (q >>> 4) - m2;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.skipjack.tensor;
+
+import dev.skipjack.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q5_K: super-blocks of 256 = f16 d, f16 dmin, 12 bytes scales/mins (as Q4_K), 32 bytes qh (fifth bits),
+ * 128 bytes of nibbles. Chunk c (64 weights) takes bit 2c of qh[l] for its low half, bit 2c+1 for its high half.
+ */
+public final class Q5_KTensor extends WeightTensor {
+    Q5_KTensor(String name, int rows, int cols, MemorySegment data) { super(name, rows, cols, data); }
+    @Override public GgmlType type() { return GgmlType.Q5_K; }
+    @Override public void dequantizeRow(int row, float[] dst, int off) {
+        long p = (long) row * rowBytes;
+        for (int b = 0; b < cols / 256; b++, p += 176) {
+            float d = Bytes.f16(data, p), dmin = Bytes.f16(data, p + 2);
+            long scales = p + 4, qh = p + 16, qs = p + 48;
+            int o = off + b * 256;
+            for (int c = 0; c < 4; c++) {
+                int sm1 = KQuants.scaleMin(data, scales, 2 * c), sm2 = KQuants.scaleMin(data, scales, 2 * c + 1);
+                float d1 = d * (sm1 & 0xFF), m1 = dmin * (sm1 >>> 8);
+                float d2 = d * (sm2 & 0xFF), m2 = dmin * (sm2 >>> 8);
+                int u1 = 1 << (2 * c), u2 = 2 << (2 * c);
+                for (int l = 0; l < 32; l++) {
+                    int q = Bytes.u8(data, qs + 32L * c + l), h = Bytes.u8(data, qh + l);
+                    dst[o + 64 * c + l] = d1 * ((q & 0xF) + ((h & u1) != 0 ? 16 : 0)) - m1;
+                    dst[o + 64 * c + 32 + l] = d2 * ((q >>> 4) + ((h & u2) != 0 ? 16 : 0)) - m2;
+                }
+            }
+        }
+    }
+}
