@@ -1,0 +1,102 @@
+package dev.skipjack.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skipjack.api.LanguageModel;
+import dev.skipjack.decode.GenerationParams;
+import dev.skipjack.decode.GenerationResult;
+import dev.skipjack.decode.TokenListener;
+import dev.skipjack.sampling.SamplingParams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code skipjack generate}: continue a prompt, streaming text (or one JSON object with --json). */
+@Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text from a prompt.")
+final class GenerateCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "The prompt.")
+    String prompt;
+
+    @Option(names = {"-f", "--prompt-file"}, paramLabel = "FILE", description = "Read the prompt from a file.")
+    Path promptFile;
+
+    @Option(names = {"-n", "--max-tokens"}, defaultValue = "128", description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--temperature", defaultValue = "0.8", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-k", defaultValue = "40", description = "Keep the k most likely tokens, 0 = off (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "0.95", description = "Nucleus sampling mass, 1 = off (default: ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = "--min-p", defaultValue = "0.05", description = "Drop tokens below min-p x the top probability, 0 = off (default: ${DEFAULT-VALUE}).")
+    float minP;
+
+    @Option(names = "--seed", description = "Random seed for sampling (default: random).")
+    Long seed;
+
+    @Option(names = "--ignore-eos", description = "Keep generating past end-of-generation tokens.")
+    boolean ignoreEos;
+
+    @Option(names = "--json", description = "Print one JSON object (text, tokens, stats) on stdout; logs go to stderr.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if ((prompt == null) == (promptFile == null)) throw new IllegalArgumentException("give exactly one of --prompt or --prompt-file");
+        String text = prompt != null ? prompt : Files.readString(promptFile, StandardCharsets.UTF_8);
+        if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens must be >= 0, got " + maxTokens);
+        long s = seed != null ? seed : System.nanoTime();
+        SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, s);
+        GenerationParams params = new GenerationParams(maxTokens, sampling, ignoreEos);
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        try (LanguageModel model = common.load()) {
+            int[] tokens = model.tokenize(text);
+            System.err.printf("skipjack: %s (%s, %d layers, dim %d), %d prompt tokens, %d threads%n",
+                    model.file().path().getFileName(), model.config().architecture(), model.config().layers(),
+                    model.config().dim(), tokens.length, model.options().threads());
+            TokenListener listener = json ? TokenListener.NONE : (id, piece) -> { out.print(piece); out.flush(); };
+            GenerationResult r = model.generate(tokens, params, listener);
+            if (json) {
+                out.println(toJson(r));
+            } else {
+                out.println();
+                System.err.printf("skipjack: %d prompt tokens in %.3f s, %d tokens generated at %.2f tok/s (%s)%n",
+                        r.promptTokens(), r.prefillSeconds(), r.tokens().length, r.decodeTokensPerSecond(), r.finishReason());
+            }
+        }
+        return 0;
+    }
+
+    static ObjectNode statsJson(ObjectMapper m, GenerationResult r) {
+        ObjectNode stats = m.createObjectNode();
+        stats.put("prompt_tokens", r.promptTokens());
+        stats.put("generated_tokens", r.tokens().length);
+        stats.put("prefill_seconds", r.prefillSeconds());
+        stats.put("decode_seconds", r.decodeSeconds());
+        stats.put("decode_tokens_per_second", r.decodeTokensPerSecond());
+        stats.put("finish_reason", r.finishReason());
+        return stats;
+    }
+
+    static String toJson(GenerationResult r) throws Exception {
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode root = m.createObjectNode();
+        root.put("text", r.text());
+        var arr = root.putArray("tokens");
+        for (int t : r.tokens()) arr.add(t);
+        root.set("stats", statsJson(m, r));
+        return m.writeValueAsString(root);
+    }
+}

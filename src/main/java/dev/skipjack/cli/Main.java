@@ -1,0 +1,39 @@
+package dev.skipjack.cli;
+
+import dev.skipjack.gguf.GgufException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code skipjack} command line. */
+@Command(name = "skipjack", mixinStandardHelpOptions = true, version = "skipjack 0.1.0",
+        description = "Pure-Java LLM inference with lossless speculative decoding.",
+        subcommands = {GenerateCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(System.err); }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns the exit code: 0 ok, 1 runtime error, 2 bad usage. */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
+            cmd.getErr().println("error: " + message(ex));
+            if (System.getenv("SKIPJACK_DEBUG") != null) ex.printStackTrace(cmd.getErr());
+            return ex instanceof IllegalArgumentException ? 2 : 1;
+        });
+        return cl.execute(args);
+    }
+
+    static String message(Throwable ex) {
+        if (ex instanceof GgufException || ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
+            return ex.getMessage();
+        }
+        if (ex instanceof OutOfMemoryError) return "out of memory: " + ex.getMessage() + " (try a smaller --ctx-size, or raise -Xmx via SKIPJACK_JAVA_OPTS)";
+        String m = ex.getMessage();
+        return m != null ? m : ex.toString();
+    }
+}
