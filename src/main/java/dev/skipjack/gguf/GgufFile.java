@@ -76,7 +76,15 @@ public final class GgufFile implements AutoCloseable {
 
     private static GgufFile parse(Path path, Arena arena, MemorySegment seg) {
         Reader r = new Reader(seg);
-        if (seg.byteSize() < 8) throw new GgufException("file too short to be GGUF (" + seg.byteSize() + " bytes)");
+        if (seg.byteSize() < 8) {
+            if (seg.byteSize() == 0) throw new GgufException("file is empty (0 bytes), not a GGUF model");
+            boolean ggufPrefix = true;
+            for (int i = 0; i < Math.min(4, (int) seg.byteSize()); i++) {
+                ggufPrefix &= seg.get(ValueLayout.JAVA_BYTE, i) == "GGUF".charAt(i);
+            }
+            if (ggufPrefix) throw new GgufException("file is truncated (" + seg.byteSize() + " bytes, shorter than a GGUF header)");
+            throw new GgufException("not a GGUF file (only " + seg.byteSize() + " bytes)");
+        }
         int magic = r.i32();
         if (magic != MAGIC) {
             if (Integer.reverseBytes(magic) == MAGIC) throw new GgufException("big-endian GGUF files are not supported");
@@ -139,7 +147,7 @@ public final class GgufFile implements AutoCloseable {
             }
             long bytes = type.byteSize(elements);
             long start = dataOffset + raw.offset;
-            if (raw.offset < 0 || start + bytes > seg.byteSize()) {
+            if (raw.offset < 0 || raw.offset > seg.byteSize() || start > seg.byteSize() || bytes > seg.byteSize() - start) {
                 throw new GgufException("file is truncated: tensor '" + raw.name + "' needs bytes " + start + ".."
                         + (start + bytes) + " but the file has " + seg.byteSize());
             }

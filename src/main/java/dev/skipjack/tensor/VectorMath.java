@@ -1,7 +1,6 @@
 package dev.skipjack.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Float vector kernels with a summation order fixed by the length alone (never by batch or thread). */
@@ -26,14 +25,24 @@ public final class VectorMath {
             }
             FloatVector s = s0.add(s1).add(s2.add(s3));
             for (; i + L <= n; i += L) s = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), s);
-            tail = s.reduceLanes(VectorOperators.ADD);
+            tail = sumLanes(s);
         } else {
             FloatVector s = FloatVector.zero(F);
             for (; i + L <= n; i += L) s = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), s);
-            tail = s.reduceLanes(VectorOperators.ADD);
+            tail = sumLanes(s);
         }
         for (; i < n; i++) tail += a[ao + i] * b[bo + i];
         return tail;
+    }
+
+    /**
+     * Sum of the lanes in lane order. {@code reduceLanes(ADD)} leaves the order unspecified, and it does differ
+     * between interpreted and JIT-compiled code, which would break bit-exact batch invariance.
+     */
+    public static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < L; i++) s += v.lane(i);
+        return s;
     }
 
     /** {@code y[yo..yo+n) += a * x[xo..xo+n)} */
