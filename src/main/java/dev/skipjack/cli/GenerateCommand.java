@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +21,7 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text from a prompt.")
 final class GenerateCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "The prompt.")
     String prompt;
@@ -60,10 +61,15 @@ final class GenerateCommand implements Callable<Integer> {
         long s = seed != null ? seed : System.nanoTime();
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, s);
         GenerationParams params = new GenerationParams(maxTokens, sampling, ignoreEos);
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         try (LanguageModel model = common.load()) {
             int[] tokens = model.tokenize(text);
-            System.err.printf("skipjack: %s (%s, %d layers, dim %d), %d prompt tokens, %d threads%n",
+            if (tokens.length >= model.options().contextSize() || tokens.length >= model.config().contextLength()) {
+                throw new IllegalArgumentException("prompt is " + tokens.length + " tokens but the context size is "
+                        + Math.min(model.options().contextSize(), model.config().contextLength()) + " (raise --ctx-size if the model allows)");
+            }
+            err.printf("skipjack: %s (%s, %d layers, dim %d), %d prompt tokens, %d threads%n",
                     model.file().path().getFileName(), model.config().architecture(), model.config().layers(),
                     model.config().dim(), tokens.length, model.options().threads());
             TokenListener listener = json ? TokenListener.NONE : (id, piece) -> { out.print(piece); out.flush(); };
@@ -72,7 +78,7 @@ final class GenerateCommand implements Callable<Integer> {
                 out.println(toJson(r));
             } else {
                 out.println();
-                System.err.printf("skipjack: %d prompt tokens in %.3f s, %d tokens generated at %.2f tok/s (%s)%n",
+                err.printf("skipjack: %d prompt tokens in %.3f s, %d tokens generated at %.2f tok/s (%s)%n",
                         r.promptTokens(), r.prefillSeconds(), r.tokens().length, r.decodeTokensPerSecond(), r.finishReason());
             }
         }

@@ -2,6 +2,12 @@ package dev.skipjack.cli;
 
 import dev.skipjack.gguf.GgufException;
 import picocli.CommandLine;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Command;
 
 /** The {@code skipjack} command line. */
@@ -14,18 +20,26 @@ public final class Main implements Runnable {
     @Override public void run() { spec.commandLine().usage(System.err); }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
+        System.exit(run(out, err, args));
     }
 
     /** Runs the CLI and returns the exit code: 0 ok, 1 runtime error, 2 bad usage. */
-    public static int run(String... args) {
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
             cmd.getErr().println("error: " + message(ex));
+            cmd.getErr().flush();
             if (System.getenv("SKIPJACK_DEBUG") != null) ex.printStackTrace(cmd.getErr());
             return ex instanceof IllegalArgumentException ? 2 : 1;
         });
-        return cl.execute(args);
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
     }
 
     static String message(Throwable ex) {

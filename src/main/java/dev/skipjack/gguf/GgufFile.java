@@ -270,7 +270,11 @@ public final class GgufFile implements AutoCloseable {
                 case ARRAY: {
                     ValueType et = valueType();
                     long n = count();
-                    if (n < 0 || n > seg.byteSize()) throw new GgufException("corrupt array length " + n);
+                    if (n < 0) throw new GgufException("corrupt array length " + n);
+                    // every element takes at least one byte: more elements than bytes left means a cut file
+                    if (n > seg.byteSize() - pos) {
+                        throw new GgufException("file is truncated (array of " + n + " elements at byte " + pos + ", file has " + seg.byteSize() + " bytes)");
+                    }
                     if (et == ValueType.INT32 || et == ValueType.UINT32) {
                         need(n * 4);
                         int[] a = seg.asSlice(pos, n * 4).toArray(I32);
