@@ -5,6 +5,10 @@ import dev.skipjack.decode.Decoder;
 import dev.skipjack.decode.GenerationParams;
 import dev.skipjack.decode.GenerationResult;
 import dev.skipjack.decode.TokenListener;
+import dev.skipjack.decode.SpeculativeDecoder;
+import dev.skipjack.draft.AdaptiveDraftExit;
+import dev.skipjack.draft.SelfSpeculativeDrafter;
+import dev.skipjack.model.SkipSet;
 import dev.skipjack.gguf.GgufFile;
 import dev.skipjack.model.ModelConfig;
 import dev.skipjack.model.Session;
@@ -40,6 +44,7 @@ public final class LanguageModel implements AutoCloseable {
     private final Transformer transformer;
     private final Tokenizer tokenizer;
     private final Options options;
+    private final java.util.Map<String, AdaptiveDraftExit> draftExits = new java.util.concurrent.ConcurrentHashMap<>();
 
     private LanguageModel(GgufFile file, Parallel pool, Transformer transformer, Tokenizer tokenizer, Options options) {
         this.file = file;
@@ -91,6 +96,15 @@ public final class LanguageModel implements AutoCloseable {
     /** Generation with a chosen decoding strategy (e.g. a speculative decoder). */
     public GenerationResult generate(Decoder decoder, int[] prompt, GenerationParams params, TokenListener listener) {
         return decoder.generate(newSession(), prompt, params, listener == null ? TokenListener.NONE : listener);
+    }
+
+    /**
+     * A self-speculative (layer-skip) decoder. Its adaptive draft-exit threshold is kept per skip set and settings
+     * for the life of this model, so it carries over from one request to the next.
+     */
+    public SpeculativeDecoder selfSpeculative(SkipSet skip, AdaptiveDraftExit.Settings settings) {
+        AdaptiveDraftExit exit = draftExits.computeIfAbsent(skip + " " + settings, k -> new AdaptiveDraftExit(settings));
+        return new SpeculativeDecoder(tokenizer, new SelfSpeculativeDrafter(skip, exit));
     }
 
     @Override

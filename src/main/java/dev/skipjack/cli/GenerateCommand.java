@@ -3,6 +3,9 @@ package dev.skipjack.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skipjack.api.LanguageModel;
+import dev.skipjack.decode.AutoregressiveDecoder;
+import dev.skipjack.decode.DecodeStats;
+import dev.skipjack.decode.Decoder;
 import dev.skipjack.decode.GenerationParams;
 import dev.skipjack.decode.GenerationResult;
 import dev.skipjack.decode.TokenListener;
@@ -53,6 +56,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object (text, tokens, stats) on stdout; logs go to stderr.")
     boolean json;
 
+    @Mixin DraftOptions draft;
+
+    @Option(names = "--compare", description = "Also run plain decoding on the same prompt and report the speedup.")
+    boolean compare;
+
     @Override
     public Integer call() throws Exception {
         if ((prompt == null) == (promptFile == null)) throw new IllegalArgumentException("give exactly one of --prompt or --prompt-file");
@@ -73,13 +81,25 @@ final class GenerateCommand implements Callable<Integer> {
                     model.file().path().getFileName(), model.config().architecture(), model.config().layers(),
                     model.config().dim(), tokens.length, model.options().threads());
             TokenListener listener = json ? TokenListener.NONE : (id, piece) -> { out.print(piece); out.flush(); };
-            GenerationResult r = model.generate(tokens, params, listener);
+            Decoder decoder = draft.decoder(model, err);
+            GenerationResult r = model.generate(decoder, tokens, params, listener);
+            GenerationResult baseline = null;
+            if (compare) baseline = model.generate(new AutoregressiveDecoder(model.tokenizer()), tokens, params, null);
             if (json) {
-                out.println(toJson(r));
+                out.println(toJson(r, baseline));
             } else {
                 out.println();
                 err.printf("skipjack: %d prompt tokens in %.3f s, %d tokens generated at %.2f tok/s (%s)%n",
                         r.promptTokens(), r.prefillSeconds(), r.tokens().length, r.decodeTokensPerSecond(), r.finishReason());
+                if (r.stats().drafted > 0 || !(decoder instanceof AutoregressiveDecoder)) {
+                    err.printf("skipjack: %d target forwards, tau %.2f, %d drafted, %d accepted (%.1f%%), draft %.3f s, verify %.3f s%n",
+                            r.stats().targetForwards, r.stats().tau(r.tokens().length), r.stats().drafted, r.stats().accepted,
+                            100 * r.stats().acceptanceRate(), r.stats().draftSeconds, r.stats().verifySeconds);
+                }
+                if (baseline != null) {
+                    err.printf("skipjack: plain decoding %.2f tok/s, speedup %.3fx%n", baseline.decodeTokensPerSecond(),
+                            speedup(r, baseline));
+                }
             }
         }
         return 0;
@@ -96,13 +116,40 @@ final class GenerateCommand implements Callable<Integer> {
         return stats;
     }
 
-    static String toJson(GenerationResult r) throws Exception {
+    /** Wall-clock speedup including prefill, over the same number of tokens. */
+    static double speedup(GenerationResult r, GenerationResult baseline) {
+        double a = (r.prefillSeconds() + r.decodeSeconds()) / Math.max(1, r.tokens().length);
+        double b = (baseline.prefillSeconds() + baseline.decodeSeconds()) / Math.max(1, baseline.tokens().length);
+        return a > 0 ? b / a : 0;
+    }
+
+    static String toJson(GenerationResult r, GenerationResult baseline) throws Exception {
         ObjectMapper m = new ObjectMapper();
         ObjectNode root = m.createObjectNode();
         root.put("text", r.text());
         var arr = root.putArray("tokens");
         for (int t : r.tokens()) arr.add(t);
-        root.set("stats", statsJson(m, r));
+        ObjectNode stats = statsJson(m, r);
+        DecodeStats d = r.stats();
+        stats.put("target_forwards", d.targetForwards);
+        stats.put("drafted", d.drafted);
+        stats.put("accepted", d.accepted);
+        stats.put("acceptance_rate", d.acceptanceRate());
+        stats.put("tau", d.tau(r.tokens().length));
+        stats.put("draft_seconds", d.draftSeconds);
+        stats.put("verify_seconds", d.verifySeconds);
+        var byPos = stats.putArray("acceptance_by_position");
+        for (double a : d.acceptanceByPosition()) byPos.add(a);
+        if (baseline != null) {
+            ObjectNode b = stats.putObject("baseline");
+            b.put("decode_tokens_per_second", baseline.decodeTokensPerSecond());
+            b.put("prefill_seconds", baseline.prefillSeconds());
+            b.put("decode_seconds", baseline.decodeSeconds());
+            b.put("generated_tokens", baseline.tokens().length);
+            b.put("identical_tokens", java.util.Arrays.equals(baseline.tokens(), r.tokens()));
+            stats.put("speedup", speedup(r, baseline));
+        }
+        root.set("stats", stats);
         return m.writeValueAsString(root);
     }
 }

@@ -43,7 +43,7 @@ public final class Main implements Runnable {
     }
 
     static String message(Throwable ex) {
-        if (ex instanceof GgufException || ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
+        if (ex instanceof GgufException || ex instanceof dev.skipjack.download.DownloadException || ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
             return ex.getMessage();
         }
         if (ex instanceof OutOfMemoryError) return "out of memory: " + ex.getMessage() + " (try a smaller --ctx-size, or raise -Xmx via SKIPJACK_JAVA_OPTS)";

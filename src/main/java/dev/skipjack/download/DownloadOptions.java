@@ -75,6 +75,14 @@ public record DownloadOptions(String endpoint, String revision, Path cacheDir, S
         return Path.of(System.getProperty("user.home"), ".cache", "skipjack");
     }
 
+    /** Never prints the token or the environment (which may hold HF_TOKEN): options end up in logs. */
+    @Override
+    public String toString() {
+        return "DownloadOptions[endpoint=" + endpoint + ", revision=" + revision + ", cacheDir=" + cacheDir
+                + ", token=" + (token == null ? "null" : "<redacted>") + ", connectTimeout=" + connectTimeout
+                + ", stallTimeout=" + stallTimeout + ", maxRetries=" + maxRetries + "]";
+    }
+
     private static String firstSet(String... values) {
         for (String v : values) if (v != null && !v.isBlank()) return v;
         return values[values.length - 1];

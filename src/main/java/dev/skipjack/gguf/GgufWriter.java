@@ -39,8 +39,15 @@ public final class GgufWriter {
 
     /** Adds a tensor whose bytes are already encoded in {@code type}'s block layout. */
     public GgufWriter addTensor(String name, long[] shape, GgmlType type, byte[] data) {
+        // refuse what GgufFile would refuse to read back
+        if (shape.length < 1 || shape.length > 4) throw new IllegalArgumentException(name + ": " + shape.length + " dimensions (1 to 4 allowed)");
+        for (long d : shape) if (d <= 0) throw new IllegalArgumentException(name + ": dimension " + d + " in " + java.util.Arrays.toString(shape));
+        if (shape[0] % type.blockSize != 0) {
+            throw new IllegalArgumentException(name + ": row length " + shape[0] + " is not a multiple of the " + type + " block size " + type.blockSize);
+        }
+        for (Tensor t : tensors) if (t.name.equals(name)) throw new IllegalArgumentException("duplicate tensor name '" + name + "'");
         long elements = 1;
-        for (long d : shape) elements *= d;
+        for (long d : shape) elements = Math.multiplyExact(elements, d);
         if (type.byteSize(elements) != data.length) {
             throw new IllegalArgumentException(name + ": " + data.length + " bytes given, " + type.byteSize(elements) + " expected");
         }
