@@ -1,0 +1,161 @@
+package dev.skipjack.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skipjack.api.LanguageModel;
+import dev.skipjack.gguf.GgmlType;
+import dev.skipjack.gguf.TensorInfo;
+import dev.skipjack.model.Batch;
+import dev.skipjack.model.Session;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code skipjack bench}: whole-model speed. Prefill tokens/s over a 512-token prompt, decode tokens/s, and the
+ * verification cost curve T(k)/T(1): the wall time of one forward pass over k new tokens on top of a 512-token
+ * context, relative to one token. Speculative decoding pays only where T(k)/T(1) stays well below k.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prefill, decode and the verification cost curve T(k)/T(1).")
+final class BenchCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--prompt-tokens", defaultValue = "512", description = "Context length for prefill and T(k) (default: ${DEFAULT-VALUE}).")
+    int promptTokens;
+
+    @Option(names = "--decode-tokens", defaultValue = "32", description = "Tokens decoded per decode run (default: ${DEFAULT-VALUE}).")
+    int decodeTokens;
+
+    @Option(names = "--repetitions", defaultValue = "5", description = "Runs per figure; medians are reported (default: ${DEFAULT-VALUE}).")
+    int repetitions;
+
+    @Option(names = "--k", split = ",", defaultValue = "1,2,4,8,16,32", description = "Batch sizes of the cost curve (default: ${DEFAULT-VALUE}).")
+    int[] ks;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (promptTokens < 1 || decodeTokens < 1 || repetitions < 1) throw new IllegalArgumentException("bench sizes must be positive");
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        int maxK = Arrays.stream(ks).max().orElse(1);
+        if (Arrays.stream(ks).anyMatch(k -> k < 1)) throw new IllegalArgumentException("--k values must be >= 1");
+        common.contextSize = Math.max(common.contextSize, promptTokens + Math.max(maxK, decodeTokens) + 1);
+        try (LanguageModel model = common.load()) {
+            int vocab = model.config().vocabSize();
+            int room = model.config().contextLength() - Math.max(maxK, decodeTokens) - 1;
+            if (promptTokens > room) {
+                if (room < 16) throw new IllegalArgumentException("the model's context (" + model.config().contextLength() + ") is too short for this bench");
+                err.printf("bench: the model's context is %d tokens: using a %d-token prompt instead of %d%n",
+                        model.config().contextLength(), room, promptTokens);
+                promptTokens = room;
+            }
+            SplittableRandom rnd = new SplittableRandom(1);
+            int[] prompt = rnd.ints(promptTokens, 0, vocab).toArray();
+            Session s = model.newSession();
+            err.printf("bench: %s, %d threads; warming up...%n", model.file().path().getFileName(), model.options().threads());
+            s.forward(Batch.lastOnly(Arrays.copyOf(prompt, Math.min(64, promptTokens)), 0));
+            s.cache().truncate(0);
+
+            double[] prefill = new double[repetitions];
+            for (int r = 0; r < repetitions; r++) {
+                s.cache().truncate(0);
+                long t0 = System.nanoTime();
+                s.forward(Batch.lastOnly(prompt, 0));
+                prefill[r] = promptTokens / ((System.nanoTime() - t0) / 1e9);
+                err.printf("bench: prefill run %d/%d: %.1f tok/s%n", r + 1, repetitions, prefill[r]);
+            }
+            // s now holds the 512-token context
+            double[] decode = new double[repetitions];
+            for (int r = 0; r < repetitions; r++) {
+                s.cache().truncate(promptTokens);
+                int token = prompt[promptTokens - 1];
+                long t0 = System.nanoTime();
+                for (int i = 0; i < decodeTokens; i++) {
+                    token = s.forward(Batch.lastOnly(new int[]{token}, promptTokens + i)).argmax(0);
+                }
+                decode[r] = decodeTokens / ((System.nanoTime() - t0) / 1e9);
+                err.printf("bench: decode run %d/%d: %.2f tok/s%n", r + 1, repetitions, decode[r]);
+            }
+            Map<Integer, Double> t = new TreeMap<>();
+            for (int k : ks) {
+                double[] times = new double[repetitions];
+                int[] tokens = rnd.ints(k, 0, vocab).toArray();
+                for (int r = 0; r < repetitions; r++) {
+                    s.cache().truncate(promptTokens);
+                    long t0 = System.nanoTime();
+                    s.forward(Batch.causal(tokens, promptTokens)); // verification: logits for every token
+                    times[r] = (System.nanoTime() - t0) / 1e9;
+                }
+                t.put(k, median(times));
+                err.printf("bench: T(%d) = %.2f ms%n", k, 1000 * t.get(k));
+            }
+            double t1 = t.getOrDefault(1, Double.NaN);
+            Map<String, long[]> types = tensorTypes(model);
+            ObjectMapper m = new ObjectMapper();
+            ObjectNode root = m.createObjectNode();
+            root.put("model", model.file().path().getFileName().toString());
+            root.put("decode_tokens_per_second", median(decode));
+            root.put("prefill_tokens_per_second", median(prefill));
+            ObjectNode ratio = root.putObject("verify_cost_ratio");
+            ObjectNode ms = root.putObject("verify_ms");
+            for (var e : t.entrySet()) {
+                ratio.put(String.valueOf(e.getKey()), e.getValue() / t1);
+                ms.put(String.valueOf(e.getKey()), 1000 * e.getValue());
+            }
+            root.put("threads", model.options().threads());
+            ObjectNode tt = root.putObject("tensor_types");
+            for (var e : types.entrySet()) {
+                ObjectNode o = tt.putObject(e.getKey());
+                o.put("tensors", e.getValue()[0]);
+                o.put("bytes", e.getValue()[1]);
+            }
+            root.put("prompt_tokens", promptTokens);
+            root.put("repetitions", repetitions);
+            if (json) {
+                out.println(m.writeValueAsString(root));
+            } else {
+                out.printf("model            %s (%s, %d layers, dim %d)%n", root.get("model").asText(), model.config().architecture(),
+                        model.config().layers(), model.config().dim());
+                StringBuilder tl = new StringBuilder();
+                types.forEach((k, v) -> tl.append(k).append(" (").append(v[0]).append(" tensors, ")
+                        .append(String.format("%.1f MB", v[1] / 1e6)).append(") "));
+                out.printf("tensor types     %s%n", tl.toString().trim());
+                out.printf("threads          %d%n", model.options().threads());
+                out.printf("prefill          %.1f tok/s (%d-token prompt, median of %d)%n", median(prefill), promptTokens, repetitions);
+                out.printf("decode           %.2f tok/s (median of %d)%n", median(decode), repetitions);
+                out.printf("%n  k   T(k) ms   T(k)/T(1)   tokens/s%n");
+                for (var e : t.entrySet()) {
+                    out.printf("%3d  %8.2f   %9.2f   %8.1f%n", e.getKey(), 1000 * e.getValue(), e.getValue() / t1, e.getKey() / e.getValue());
+                }
+            }
+        }
+        return 0;
+    }
+
+    static Map<String, long[]> tensorTypes(LanguageModel model) {
+        Map<String, long[]> types = new TreeMap<>();
+        for (TensorInfo ti : model.file().tensors().values()) {
+            GgmlType ty = ti.type();
+            long[] c = types.computeIfAbsent(ty.name(), x -> new long[2]);
+            c[0]++;
+            c[1] += ti.byteSize();
+        }
+        return types;
+    }
+
+    static double median(double[] v) {
+        double[] c = v.clone();
+        Arrays.sort(c);
+        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
+    }
+}
