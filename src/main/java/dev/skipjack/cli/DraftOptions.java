@@ -6,6 +6,7 @@ import dev.skipjack.decode.Decoder;
 import dev.skipjack.draft.AdaptiveDraftExit;
 import dev.skipjack.draft.SkipProfile;
 import dev.skipjack.model.SkipSet;
+import dev.skipjack.search.ProfileSearch;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -19,7 +20,7 @@ final class DraftOptions {
             description = "Drafting method: none (plain decoding) or self (the model with sublayers skipped). Default: ${DEFAULT-VALUE}.")
     String method;
 
-    @Option(names = "--skip-profile", paramLabel = "FILE", description = "Skip set for --draft self, as written by search-skips.")
+    @Option(names = "--skip-profile", paramLabel = "FILE", description = "Skip set for --draft self, as written by search-skips. Without it (and without --skip) a quick search runs once per model and machine and its profile is cached.")
     Path skipProfile;
 
     @Option(names = "--skip", paramLabel = "SPEC",
@@ -56,14 +57,37 @@ final class DraftOptions {
 
     SkipSet skipSet(LanguageModel model, PrintWriter err) {
         int layers = model.config().layers();
-        if ((skipProfile == null) == (skipSpec == null)) {
-            throw new IllegalArgumentException("--draft self needs exactly one of --skip-profile FILE (from search-skips) or --skip SPEC");
+        if (skipProfile != null && skipSpec != null) {
+            throw new IllegalArgumentException("give one of --skip-profile FILE or --skip SPEC, not both");
         }
         if (skipSpec != null) return parseSkip(skipSpec, layers);
+        if (skipProfile == null) return automaticProfile(model, err).skip();
         SkipProfile p = SkipProfile.load(skipProfile);
         String warning = p.checkFits(model.file(), model.config());
         if (warning != null) err.println("skipjack: warning: " + warning);
         return p.skip();
+    }
+
+    /**
+     * Without a profile, --draft self uses the cached automatic profile of this model on this machine, or runs the
+     * quick search once (warm-started from structured sets, stops when the gain flattens) and caches its result.
+     */
+    static SkipProfile automaticProfile(LanguageModel model, PrintWriter err) {
+        Path cached = ProfileSearch.cachedProfilePath(model);
+        if (java.nio.file.Files.exists(cached)) {
+            err.println("skipjack: using the cached skip profile " + cached);
+            return SkipProfile.load(cached);
+        }
+        err.println("skipjack: no skip profile given; running a quick skip search once for this model and machine"
+                + " (about two minutes at most; search-skips searches longer)");
+        SkipProfile p = ProfileSearch.run(model, ProfileSearch.Options.quick(), cached.resolveSibling(cached.getFileName() + ".state.json"), err);
+        try {
+            p.save(cached);
+            err.println("skipjack: cached the skip profile in " + cached);
+        } catch (java.io.IOException e) {
+            err.println("skipjack: warning: could not cache the skip profile: " + e.getMessage());
+        }
+        return p;
     }
 
     /** Parses {@code attn=1,3;mlp=2,4} (either part optional; "all" means every layer). */

@@ -54,9 +54,10 @@ class SearchSkipsCliTest {
         CliTest.Run r = CliTest.run("generate", "-m", CliTest.STORIES, "-p", "hi", "--draft", "self", "--skip-profile", bad.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("not a skip profile"), r.err());
-        CliTest.Run noSkip = CliTest.run("generate", "-m", CliTest.STORIES, "-p", "hi", "--draft", "self");
-        assertEquals(2, noSkip.code());
-        assertTrue(noSkip.err().contains("--skip-profile"), noSkip.err());
+        CliTest.Run both = CliTest.run("generate", "-m", CliTest.STORIES, "-p", "hi", "--draft", "self", "--skip", "attn=1",
+                "--skip-profile", bad.toString());
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("not both"), both.err());
         CliTest.Run badLayer = CliTest.run("generate", "-m", CliTest.STORIES, "-p", "hi", "--draft", "self", "--skip", "attn=9");
         assertEquals(2, badLayer.code());
     }
