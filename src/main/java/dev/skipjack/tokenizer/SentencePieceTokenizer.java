@@ -35,17 +35,18 @@ public final class SentencePieceTokenizer implements Tokenizer {
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
         List<Integer> out = new ArrayList<>();
         if (addSpecial && vocab.addBos() && vocab.bos() >= 0) out.add(vocab.bos());
-        boolean first = true;
+        // llama.cpp adds the space prefix to a text fragment at the start and after every special token
+        boolean afterSpecial = true;
         for (SpecialTokenSplitter.Fragment f : splitter.split(text, parseSpecial)) {
             if (f.token() >= 0) {
                 out.add(f.token());
+                afterSpecial = true;
             } else {
                 String t = f.text();
-                // llama.cpp adds the space prefix only to text at the very start (not after a special token)
-                if (vocab.addSpacePrefix() && first) t = " " + t;
+                if (vocab.addSpacePrefix() && afterSpecial) t = " " + t;
                 encodePlain(t.replace(" ", SPACE), out);
+                afterSpecial = false;
             }
-            first = false;
         }
         if (addSpecial && vocab.addEos() && vocab.eos() >= 0) out.add(vocab.eos());
         return out.stream().mapToInt(Integer::intValue).toArray();

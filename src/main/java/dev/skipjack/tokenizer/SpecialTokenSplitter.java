@@ -1,10 +1,16 @@
 package dev.skipjack.tokenizer;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** Splits text at occurrences of special tokens (longest first), as llama.cpp does when parsing special tokens. */
+/**
+ * Cuts special-token text out of the input before tokenization, as llama.cpp's partition step does: every
+ * control, user-defined and unknown token, longest (in UTF-8 bytes) first, is cut out of all the text fragments
+ * left so far, leftmost occurrence first. User-defined tokens are cut out even when special tokens are not being
+ * parsed (as Hugging Face tokenizers do for added tokens); control and unknown tokens only when they are.
+ */
 final class SpecialTokenSplitter {
     /** A piece of input: either plain text (token == -1) or one special token. */
     record Fragment(String text, int token) {}
@@ -14,32 +20,48 @@ final class SpecialTokenSplitter {
 
     SpecialTokenSplitter(Vocabulary vocab) {
         this.vocab = vocab;
-        for (int i = 0; i < vocab.size(); i++) if (vocab.isSpecial(i) && !vocab.token(i).isEmpty()) specials.add(i);
-        specials.sort(Comparator.comparingInt((Integer i) -> -vocab.token(i).length()));
+        int[] bytes = new int[vocab.size()];
+        for (int i = 0; i < vocab.size(); i++) {
+            int type = vocab.type(i);
+            if ((type == Vocabulary.CONTROL || type == Vocabulary.USER_DEFINED || type == Vocabulary.UNKNOWN)
+                    && !vocab.token(i).isEmpty()) {
+                specials.add(i);
+                bytes[i] = vocab.token(i).getBytes(StandardCharsets.UTF_8).length;
+            }
+        }
+        specials.sort(Comparator.comparingInt((Integer i) -> -bytes[i]).thenComparingInt(i -> i));
     }
 
+    /** The fragments of {@code text} in order; empty text gives no fragment at all. */
     List<Fragment> split(String text, boolean parseSpecial) {
         List<Fragment> out = new ArrayList<>();
-        if (!parseSpecial || specials.isEmpty()) {
-            out.add(new Fragment(text, -1));
-            return out;
-        }
-        int start = 0, i = 0;
-        outer:
-        while (i < text.length()) {
-            for (int id : specials) {
-                String s = vocab.token(id);
-                if (text.startsWith(s, i)) {
-                    if (i > start) out.add(new Fragment(text.substring(start, i), -1));
-                    out.add(new Fragment(s, id));
-                    i += s.length();
-                    start = i;
-                    continue outer;
+        if (text.isEmpty()) return out;
+        // fragments as [start, end, token]; token -1 marks raw text still to be searched
+        List<int[]> frags = new ArrayList<>();
+        frags.add(new int[]{0, text.length(), -1});
+        for (int id : specials) {
+            int type = vocab.type(id);
+            if (!parseSpecial && (type == Vocabulary.CONTROL || type == Vocabulary.UNKNOWN)) continue;
+            String s = vocab.token(id);
+            if (!text.contains(s)) continue;
+            List<int[]> next = new ArrayList<>(frags.size() + 4);
+            for (int[] f : frags) {
+                if (f[2] >= 0) { next.add(f); continue; }
+                int pos = f[0], end = f[1];
+                while (pos < end) {
+                    int m = text.indexOf(s, pos);
+                    if (m < 0 || m + s.length() > end) break;
+                    if (m > pos) next.add(new int[]{pos, m, -1});
+                    next.add(new int[]{m, m + s.length(), id});
+                    pos = m + s.length();
                 }
+                if (pos < end) next.add(new int[]{pos, end, -1});
             }
-            i++;
+            frags = next;
         }
-        if (start < text.length()) out.add(new Fragment(text.substring(start), -1));
+        for (int[] f : frags) {
+            out.add(f[2] >= 0 ? new Fragment(vocab.token(f[2]), f[2]) : new Fragment(text.substring(f[0], f[1]), -1));
+        }
         return out;
     }
 }

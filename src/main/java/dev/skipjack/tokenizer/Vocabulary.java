@@ -20,6 +20,7 @@ public final class Vocabulary {
     private final Map<String, Integer> ids = new HashMap<>();
     private final int bos, eos, eot, unk;
     private final boolean addBos, addEos, addSpacePrefix;
+    private final java.util.BitSet endOfGeneration;
 
     public Vocabulary(String model, String pre, String[] tokens, float[] scores, int[] types, int bos, int eos, int eot,
                       int unk, boolean addBos, boolean addEos, boolean addSpacePrefix) {
@@ -27,7 +28,7 @@ public final class Vocabulary {
         this.pre = pre;
         this.tokens = tokens;
         this.scores = scores;
-        this.types = types;
+        this.types = types.clone(); // llama.cpp's corrections below change some types
         this.bos = bos;
         this.eos = eos;
         this.eot = eot;
@@ -35,7 +36,10 @@ public final class Vocabulary {
         this.addBos = addBos;
         this.addEos = addEos;
         this.addSpacePrefix = addSpacePrefix;
-        for (int i = 0; i < tokens.length; i++) ids.putIfAbsent(tokens[i], i);
+        // as llama.cpp's token_to_id: a text that occurs twice maps to its last id
+        for (int i = 0; i < tokens.length; i++) ids.put(tokens[i], i);
+        // llama.cpp's corrections by token text (e.g. "</s>" is a control token) and its end-of-generation set
+        this.endOfGeneration = LlamaCppTokenRules.apply(tokens, this.types, ids, eos, eot);
     }
 
     public static Vocabulary from(GgufFile f) {
@@ -57,10 +61,11 @@ public final class Vocabulary {
         int eos = (int) f.getLong("tokenizer.ggml.eos_token_id", spm ? 2 : -1);
         int eot = (int) f.getLong("tokenizer.ggml.eot_token_id", -1);
         int unk = (int) f.getLong("tokenizer.ggml.unknown_token_id", spm ? 0 : -1);
-        boolean addBos = f.getBool("tokenizer.ggml.add_bos_token", spm);
+        String pre = f.getString("tokenizer.ggml.pre", "default");
+        // without the key llama.cpp adds BOS for SentencePiece and for some BPE pre-tokenizers (Llama 3)
+        boolean addBos = f.getBool("tokenizer.ggml.add_bos_token", spm || BpePreTokenizer.defaultAddBos(pre));
         boolean addEos = f.getBool("tokenizer.ggml.add_eos_token", false);
         boolean addSpace = f.getBool("tokenizer.ggml.add_space_prefix", spm);
-        String pre = f.getString("tokenizer.ggml.pre", "default");
         return new Vocabulary(model, pre, toks.toArray(new String[0]), scores, types, bos, eos, eot, unk, addBos, addEos, addSpace);
     }
 
@@ -80,13 +85,12 @@ public final class Vocabulary {
     public boolean addEos() { return addEos; }
     public boolean addSpacePrefix() { return addSpacePrefix; }
 
-    /** End-of-generation tokens: EOS, EOT, and control tokens llama.cpp treats as such (e.g. {@code <|im_end|>}). */
+    /**
+     * End-of-generation tokens as llama.cpp counts them: EOS, EOT, and tokens such as {@code <|im_end|>},
+     * {@code <|eot_id|>}, {@code <|endoftext|>}, {@code <|fim_pad|>}, {@code <|file_sep|>}.
+     */
     public boolean isEndOfGeneration(int id) {
-        if (id == eos || id == eot) return true;
-        if (id < 0 || id >= tokens.length || types[id] != CONTROL) return false;
-        String t = tokens[id];
-        return t.equals("<|eot_id|>") || t.equals("<|im_end|>") || t.equals("<|end|>") || t.equals("<|endoftext|>")
-                || t.equals("<end_of_turn>") || t.equals("<|end_of_text|>");
+        return id >= 0 && id < tokens.length && endOfGeneration.get(id);
     }
 
     /** Whether a token is "special" text that {@code parseSpecial} recognises in the input. */
