@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 /** The {@code skipjack} command line. */
 @Command(name = "skipjack", mixinStandardHelpOptions = true, version = "skipjack 0.1.0",
         description = "Pure-Java LLM inference with lossless speculative decoding.",
-        subcommands = {GenerateCommand.class, SearchSkipsCommand.class, BenchCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, SearchSkipsCommand.class, BenchCommand.class, SynthCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -22,7 +22,14 @@ import java.util.Map;
  */
 public final class GgufWriter {
     private record Meta(ValueType type, ValueType elementType, Object value) {}
-    private record Tensor(String name, long[] shape, GgmlType type, byte[] data) {}
+    /**
+     * Produces a tensor's encoded bytes while the file is written, so that a multi-GB model never has to be in
+     * memory at once. Must write exactly the tensor's byte size.
+     */
+    @FunctionalInterface
+    public interface TensorData { void writeTo(OutputStream out) throws IOException; }
+
+    private record Tensor(String name, long[] shape, GgmlType type, long size, TensorData data) {}
 
     private final Map<String, Meta> metadata = new LinkedHashMap<>();
     private final List<Tensor> tensors = new ArrayList<>();
@@ -39,6 +46,21 @@ public final class GgufWriter {
 
     /** Adds a tensor whose bytes are already encoded in {@code type}'s block layout. */
     public GgufWriter addTensor(String name, long[] shape, GgmlType type, byte[] data) {
+        long expected = byteSize(name, shape, type);
+        if (expected != data.length) {
+            throw new IllegalArgumentException(name + ": " + data.length + " bytes given, " + expected + " expected");
+        }
+        tensors.add(new Tensor(name, shape.clone(), type, data.length, out -> out.write(data)));
+        return this;
+    }
+
+    /** Adds a tensor whose bytes are generated when the file is written (see {@link TensorData}). */
+    public GgufWriter addTensor(String name, long[] shape, GgmlType type, TensorData data) {
+        tensors.add(new Tensor(name, shape.clone(), type, byteSize(name, shape, type), data));
+        return this;
+    }
+
+    private long byteSize(String name, long[] shape, GgmlType type) {
         // refuse what GgufFile would refuse to read back
         if (shape.length < 1 || shape.length > 4) throw new IllegalArgumentException(name + ": " + shape.length + " dimensions (1 to 4 allowed)");
         for (long d : shape) if (d <= 0) throw new IllegalArgumentException(name + ": dimension " + d + " in " + java.util.Arrays.toString(shape));
@@ -48,11 +70,7 @@ public final class GgufWriter {
         for (Tensor t : tensors) if (t.name.equals(name)) throw new IllegalArgumentException("duplicate tensor name '" + name + "'");
         long elements = 1;
         for (long d : shape) elements = Math.multiplyExact(elements, d);
-        if (type.byteSize(elements) != data.length) {
-            throw new IllegalArgumentException(name + ": " + data.length + " bytes given, " + type.byteSize(elements) + " expected");
-        }
-        tensors.add(new Tensor(name, shape.clone(), type, data));
-        return this;
+        return type.byteSize(elements);
     }
 
     public void write(Path out) throws IOException {
@@ -96,11 +114,15 @@ public final class GgufWriter {
                     for (long d : t.shape) c.i64(d);
                     c.i32(t.type.id);
                     c.i64(offset);
-                    offset = GgufFile.alignUp(offset + t.data.length, alignment);
+                    offset = GgufFile.alignUp(offset + t.size, alignment);
                 }
                 c.pad(alignment);
                 for (Tensor t : tensors) {
-                    c.bytes(t.data);
+                    long before = c.pos;
+                    t.data.writeTo(c.counting());
+                    if (c.pos - before != t.size) {
+                        throw new IllegalStateException(t.name + ": wrote " + (c.pos - before) + " bytes, expected " + t.size);
+                    }
                     c.pad(alignment);
                 }
             }
@@ -127,5 +149,13 @@ public final class GgufWriter {
         void bytes(byte[] b) throws IOException { os.write(b); pos += b.length; }
         void string(String s) throws IOException { byte[] b = s.getBytes(StandardCharsets.UTF_8); i64(b.length); bytes(b); }
         void pad(int a) throws IOException { while (pos % a != 0) u8(0); }
+
+        /** A view that counts what tensor data writes through it. */
+        OutputStream counting() {
+            return new OutputStream() {
+                @Override public void write(int b) throws IOException { os.write(b); pos++; }
+                @Override public void write(byte[] b, int off, int len) throws IOException { os.write(b, off, len); pos += len; }
+            };
+        }
     }
 }

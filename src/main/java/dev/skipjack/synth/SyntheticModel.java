@@ -142,21 +142,8 @@ public final class SyntheticModel {
             return out;
         }
 
-        /** Llama 3.1's rope frequency divisors for the rotated pairs (1 for high frequencies, {@code factor} for low ones). */
         float[] ropeFactors(int hd) {
-            float[] f = new float[hd / 2];
-            double lowWavelen = ropeOriginalContext / lowFreqFactor, highWavelen = ropeOriginalContext / highFreqFactor;
-            for (int i = 0; i < f.length; i++) {
-                double freq = Math.pow(ropeTheta, -2.0 * i / hd);
-                double wavelen = 2 * Math.PI / freq;
-                if (wavelen < highWavelen) f[i] = 1f;
-                else if (wavelen > lowWavelen) f[i] = ropeFactor;
-                else {
-                    double smooth = (ropeOriginalContext / wavelen - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
-                    f[i] = (float) (1 / ((1 - smooth) / ropeFactor + smooth));
-                }
-            }
-            return f;
+            return llama3RopeFactors(hd, ropeTheta, ropeFactor, lowFreqFactor, highFreqFactor, ropeOriginalContext);
         }
 
         /** A weight matrix of {@code rows} rows of {@code cols} values (GGML shape [cols, rows]). */
@@ -181,6 +168,24 @@ public final class SyntheticModel {
             for (int i = 0; i < v.length; i++) v[i] = mean + half * (2f * r.nextFloat() - 1f);
             return v;
         }
+    }
+
+    /** Llama 3.1's rope frequency divisors for the rotated pairs (1 for high frequencies, {@code factor} for low ones). */
+    static float[] llama3RopeFactors(int hd, float ropeTheta, float factor, float lowFreqFactor, float highFreqFactor,
+                                     int originalContext) {
+        float[] f = new float[hd / 2];
+        double lowWavelen = originalContext / lowFreqFactor, highWavelen = originalContext / highFreqFactor;
+        for (int i = 0; i < f.length; i++) {
+            double freq = Math.pow(ropeTheta, -2.0 * i / hd);
+            double wavelen = 2 * Math.PI / freq;
+            if (wavelen < highWavelen) f[i] = 1f;
+            else if (wavelen > lowWavelen) f[i] = factor;
+            else {
+                double smooth = (originalContext / wavelen - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+                f[i] = (float) (1 / ((1 - smooth) / factor + smooth));
+            }
+        }
+        return f;
     }
 
     static byte[] f32(float[] v) {
