@@ -3,7 +3,6 @@ package dev.skipjack.cli;
 import dev.skipjack.api.LanguageModel;
 import dev.skipjack.decode.AutoregressiveDecoder;
 import dev.skipjack.draft.AdaptiveDraftExit;
-import dev.skipjack.draft.SkipProfile;
 import dev.skipjack.eval.EvalTask;
 import dev.skipjack.eval.Evaluator;
 import dev.skipjack.eval.Example;
@@ -46,11 +45,7 @@ final class EvalCommand implements Callable<Integer> {
             description = "Decoding methods: ar (plain autoregressive), self (layer-skip self-speculative). Default: ${DEFAULT-VALUE}.")
     String methods;
 
-    @Option(names = "--skip-profile", paramLabel = "FILE", description = "Skip set for 'self', as written by search-skips.")
-    Path skipProfile;
-
-    @Option(names = "--skip", paramLabel = "SPEC", description = "Skip set for 'self' given directly, e.g. 'attn=1,3,5;mlp=2' (layers from 0).")
-    String skipSpec;
+    @Mixin SelfDraftOptions selfDraft;
 
     @Option(names = "--limit", paramLabel = "N", description = "Prompts per task at most (default: the whole test set).")
     Integer limit;
@@ -85,15 +80,6 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--warmup", defaultValue = "1", description = "Untimed generations per method before each task (default: ${DEFAULT-VALUE}).")
     int warmup;
-
-    @Option(names = "--max-draft", defaultValue = "12", description = "Longest draft for 'self' (default: ${DEFAULT-VALUE}).")
-    int maxDraft;
-
-    @Option(names = "--draft-threshold", defaultValue = "0.6", description = "Initial draft-exit threshold gamma0 (default: ${DEFAULT-VALUE}).")
-    double gamma0;
-
-    @Option(names = "--draft-alpha", defaultValue = "0.9", description = "Target acceptance rate of the adaptive threshold (default: ${DEFAULT-VALUE}).")
-    double alpha;
 
     @Option(names = "--python", defaultValue = "python3", description = "Python interpreter for HumanEval tests (default: ${DEFAULT-VALUE}).")
     String python;
@@ -132,20 +118,20 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<String> methodNames = parseMethods(methods);
         boolean self = methodNames.contains("self");
-        if (self && (skipProfile == null) == (skipSpec == null)) {
-            throw new IllegalArgumentException("method 'self' needs exactly one of --skip-profile FILE (from search-skips) or --skip SPEC (e.g. 'attn=1,3;mlp=2')");
+        if (self && !selfDraft.given()) {
+            // evaluations name their skip set explicitly, so that a report can be reproduced
+            throw new IllegalArgumentException("method 'self' needs --skip-profile FILE (from search-skips) or --skip SPEC (e.g. 'attn=1,3;mlp=2')");
         }
-        if (!self && (skipProfile != null || skipSpec != null)) {
+        if (!self && selfDraft.given()) {
             throw new IllegalArgumentException("--skip-profile/--skip only apply to method 'self', which --methods does not include");
         }
         if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be >= 1, got " + maxTokens);
         if (limit != null && limit < 1) throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
         if (!(execTimeout > 0)) throw new IllegalArgumentException("--exec-timeout must be positive, got " + execTimeout);
-        if (maxDraft < 1 || maxDraft > 64) throw new IllegalArgumentException("--max-draft must be between 1 and 64, got " + maxDraft);
-        if (!(alpha > 0 && alpha <= 1)) throw new IllegalArgumentException("--draft-alpha must be in (0, 1], got " + alpha);
+        AdaptiveDraftExit.Settings draftSettings = selfDraft.settings();
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, seed);
-        if (skipProfile != null && !java.nio.file.Files.isRegularFile(skipProfile)) {
-            throw new IllegalArgumentException("skip profile not found: " + skipProfile);
+        if (selfDraft.skipProfile != null && !java.nio.file.Files.isRegularFile(selfDraft.skipProfile)) {
+            throw new IllegalArgumentException("skip profile not found: " + selfDraft.skipProfile);
         }
 
         // tasks and their data first, so that a typo fails before the model loads
@@ -173,11 +159,8 @@ final class EvalCommand implements Callable<Integer> {
                 if (m.equals("ar")) {
                     list.add(new Evaluator.Method("ar", new AutoregressiveDecoder(model.tokenizer()), "plain autoregressive decoding"));
                 } else {
-                    SkipSet skip = skipSet(model, err);
-                    AdaptiveDraftExit.Settings s = AdaptiveDraftExit.Settings.paper().withMaxDraft(maxDraft).withGamma0(gamma0).withAlpha(alpha);
-                    list.add(new Evaluator.Method("self", model.selfSpeculative(skip, s),
-                            "self-speculative, skipping " + skip + " (" + skip.size() + " of " + 2 * skip.layers()
-                                    + " sublayers), max draft " + maxDraft + ", gamma0 " + gamma0 + ", alpha " + alpha));
+                    SkipSet skip = selfDraft.skipSet(model, err);
+                    list.add(new Evaluator.Method("self", model.selfSpeculative(skip, draftSettings), selfDraft.describe(skip)));
                 }
             }
             String modelName = model.file().path().getFileName().toString();
@@ -207,13 +190,5 @@ final class EvalCommand implements Callable<Integer> {
             }
             return lossless ? 0 : 1;
         }
-    }
-
-    private SkipSet skipSet(LanguageModel model, PrintWriter err) {
-        if (skipSpec != null) return DraftOptions.parseSkip(skipSpec, model.config().layers());
-        SkipProfile p = SkipProfile.load(skipProfile);
-        String warning = p.checkFits(model.file(), model.config());
-        if (warning != null) err.println("skipjack: warning: " + warning);
-        return p.skip();
     }
 }
