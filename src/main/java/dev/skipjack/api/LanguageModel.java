@@ -7,6 +7,7 @@ import dev.skipjack.decode.GenerationResult;
 import dev.skipjack.decode.TokenListener;
 import dev.skipjack.decode.SpeculativeDecoder;
 import dev.skipjack.draft.AdaptiveDraftExit;
+import dev.skipjack.draft.OnlineSkipDrafter;
 import dev.skipjack.draft.SelfSpeculativeDrafter;
 import dev.skipjack.model.SkipSet;
 import dev.skipjack.gguf.GgufFile;
@@ -45,6 +46,7 @@ public final class LanguageModel implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final Options options;
     private final java.util.Map<String, AdaptiveDraftExit> draftExits = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, OnlineSkipDrafter> onlineDrafters = new java.util.concurrent.ConcurrentHashMap<>();
 
     private LanguageModel(GgufFile file, Parallel pool, Transformer transformer, Tokenizer tokenizer, Options options) {
         this.file = file;
@@ -105,6 +107,16 @@ public final class LanguageModel implements AutoCloseable {
     public SpeculativeDecoder selfSpeculative(SkipSet skip, AdaptiveDraftExit.Settings settings) {
         AdaptiveDraftExit exit = draftExits.computeIfAbsent(skip + " " + settings, k -> new AdaptiveDraftExit(settings));
         return new SpeculativeDecoder(tokenizer, new SelfSpeculativeDrafter(skip, exit));
+    }
+
+    /**
+     * A self-speculative decoder whose skip set is learned while decoding ({@link OnlineSkipDrafter}); the drafter and
+     * what it learned live as long as this model, so later requests start from the set found earlier.
+     */
+    public SpeculativeDecoder onlineSpeculative(OnlineSkipDrafter.Settings online, AdaptiveDraftExit.Settings settings) {
+        OnlineSkipDrafter d = onlineDrafters.computeIfAbsent(online + " " + settings,
+                k -> new OnlineSkipDrafter(config().layers(), online, new AdaptiveDraftExit(settings)));
+        return new SpeculativeDecoder(tokenizer, d);
     }
 
     @Override

@@ -14,9 +14,15 @@ import java.util.Arrays;
  * @param outputRows which new tokens to compute logits/hidden states for (indices into tokens), ascending
  * @param logits     compute logits for the output rows
  * @param hidden     also return the final hidden state (input of the LM head) of the output rows
+ * @param visiblePrefix how many cached slots the new tokens attend to: -1 for the whole cache; less re-reads recent
+ *                   tokens as if the cache ended there (scoring a draft on tokens already decided)
  */
 public record Batch(int[] tokens, int[] positions, boolean[] mask, SkipSet skip, int[] outputRows,
-                    boolean logits, boolean hidden) {
+                    boolean logits, boolean hidden, int visiblePrefix) {
+
+    public Batch(int[] tokens, int[] positions, boolean[] mask, SkipSet skip, int[] outputRows, boolean logits, boolean hidden) {
+        this(tokens, positions, mask, skip, outputRows, logits, hidden, -1);
+    }
 
     public Batch {
         if (tokens.length == 0) throw new IllegalArgumentException("empty batch");
@@ -37,9 +43,10 @@ public record Batch(int[] tokens, int[] positions, boolean[] mask, SkipSet skip,
         return new Batch(tokens, range(startPos, tokens.length), null, null, new int[]{tokens.length - 1}, true, false);
     }
 
-    public Batch withSkip(SkipSet s) { return new Batch(tokens, positions, mask, s, outputRows, logits, hidden); }
-    public Batch withHidden(boolean h) { return new Batch(tokens, positions, mask, skip, outputRows, logits, h); }
-    public Batch withOutputRows(int[] rows) { return new Batch(tokens, positions, mask, skip, rows, logits, hidden); }
+    public Batch withSkip(SkipSet s) { return new Batch(tokens, positions, mask, s, outputRows, logits, hidden, visiblePrefix); }
+    public Batch withHidden(boolean h) { return new Batch(tokens, positions, mask, skip, outputRows, logits, h, visiblePrefix); }
+    public Batch withOutputRows(int[] rows) { return new Batch(tokens, positions, mask, skip, rows, logits, hidden, visiblePrefix); }
+    public Batch withVisiblePrefix(int p) { return new Batch(tokens, positions, mask, skip, outputRows, logits, hidden, p); }
 
     public static int[] range(int start, int n) {
         int[] r = new int[n];

@@ -10,6 +10,7 @@ public final class KVCache {
     final int kvDim;
     final float[][] keys;   // [layer][slot * kvDim + i]
     final float[][] values;
+    final int[] tokens;     // token id held by each slot
     private int length;
 
     public KVCache(int layers, int capacity, int kvDim) {
@@ -17,6 +18,7 @@ public final class KVCache {
         this.kvDim = kvDim;
         this.keys = new float[layers][];
         this.values = new float[layers][];
+        this.tokens = new int[capacity];
         for (int l = 0; l < layers; l++) {
             keys[l] = new float[Math.multiplyExact(capacity, kvDim)];
             values[l] = new float[Math.multiplyExact(capacity, kvDim)];
@@ -25,6 +27,12 @@ public final class KVCache {
 
     public int length() { return length; }
     public int capacity() { return capacity; }
+
+    /** The token whose keys and values slot {@code slot} holds. */
+    public int tokenAt(int slot) {
+        if (slot < 0 || slot >= length) throw new IndexOutOfBoundsException("slot " + slot + " outside cache length " + length);
+        return tokens[slot];
+    }
 
     void setLength(int n) { this.length = n; }
 
@@ -49,6 +57,7 @@ public final class KVCache {
             prev = rows[i];
             int dst = base + i;
             if (src != dst) {
+                tokens[dst] = tokens[src];
                 for (int l = 0; l < keys.length; l++) {
                     System.arraycopy(keys[l], src * kvDim, keys[l], dst * kvDim, kvDim);
                     System.arraycopy(values[l], src * kvDim, values[l], dst * kvDim, kvDim);

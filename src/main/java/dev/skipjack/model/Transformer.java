@@ -102,6 +102,7 @@ public final class Transformer {
             if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside vocabulary 0.." + (c.vocabSize() - 1));
         }
         s.ensure(n);
+        System.arraycopy(b.tokens(), 0, cache.tokens, base, n);
         float[] x = s.x, xb = s.xb;
         for (int i = 0; i < n; i++) tokenEmbedding.dequantizeRow(b.tokens()[i], x, i * dim);
         SkipSet skip = b.skip();
@@ -158,6 +159,7 @@ public final class Transformer {
         System.arraycopy(s.v, 0, cache.values[l], base * kvDim, n * kvDim);
         float[] keys = cache.keys[l], values = cache.values[l];
         boolean[] mask = b.mask();
+        int prefix = b.visiblePrefix() < 0 ? base : Math.min(base, b.visiblePrefix());
         int groups = c.heads() / c.kvHeads();
         float scale = (float) (1.0 / Math.sqrt(hd));
         float[] att = s.att;
@@ -166,11 +168,12 @@ public final class Transformer {
             for (int job = start; job < end; job++) {
                 int i = job / c.heads(), h = job % c.heads();
                 int qo = i * qDim + h * hd, ko = (h / groups) * hd;
-                // slots visible to new token i: the whole cached prefix, then new tokens j allowed by the mask
+                // slots visible to new token i: the cached prefix (all of it, or the first visiblePrefix slots),
+                // then new tokens j allowed by the mask
                 int visible = base + i + 1;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int t = 0; t < visible; t++) {
-                    if (t >= base && !allowed(mask, n, i, t - base)) { scores[t] = Float.NaN; continue; }
+                    if (t < base ? t >= prefix : !allowed(mask, n, i, t - base)) { scores[t] = Float.NaN; continue; }
                     float sc = VectorMath.dot(s.q, qo, keys, t * kvDim + ko, hd) * scale;
                     scores[t] = sc;
                     if (sc > max) max = sc;

@@ -63,6 +63,25 @@ class SpeculativeDecoderTest {
     }
 
     @Test
+    void onlineSkipLearningIsLosslessAndKeepsWhatItLearned() {
+        try (LanguageModel m = LanguageModel.load(SharedData.model("pycode-5m/pycode-5m-q8_0.gguf"), new LanguageModel.Options(1, 512))) {
+            var online = new dev.skipjack.draft.OnlineSkipDrafter.Settings(0.3, 16, 1, 30, 0.99, 3);
+            SpeculativeDecoder spec = m.onlineSpeculative(online, AdaptiveDraftExit.Settings.paper());
+            var drafter = (dev.skipjack.draft.OnlineSkipDrafter) spec.drafter();
+            SkipSet start = drafter.skipSet();
+            assertEquals(6, start.size(), "30% of 20 sublayers");
+            GenerationParams params = new GenerationParams(60, SamplingParams.greedy(), true);
+            for (String p : PROMPTS) {
+                int[] prompt = m.tokenize(p);
+                assertArrayEquals(m.generate(prompt, params, null).tokens(), m.generate(spec, prompt, params, null).tokens(), p);
+            }
+            assertTrue(drafter.trials() > 0, "trials ran while decoding");
+            assertEquals(6, drafter.skipSet().size(), "candidates keep the skip ratio");
+            assertSame(drafter, m.onlineSpeculative(online, AdaptiveDraftExit.Settings.paper()).drafter(), "carries over between requests");
+        }
+    }
+
+    @Test
     void stopsAtEndOfGenerationAndTokenBudgetLikePlainDecoding() {
         try (LanguageModel m = LanguageModel.load(SharedData.model("stories260K/stories260K.gguf"), new LanguageModel.Options(1, 512))) {
             Decoder spec = m.selfSpeculative(SkipSet.of(5, new int[]{2}, new int[]{3}), AdaptiveDraftExit.Settings.paper());

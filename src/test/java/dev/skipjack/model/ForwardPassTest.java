@@ -181,6 +181,21 @@ class ForwardPassTest {
     }
 
     @Test
+    void visiblePrefixRereadsRecentTokensAsIfTheCacheEndedThere() {
+        Transformer m = MODELS.get("q8_0");
+        float[][] ref = stepByStep(m, SEQ, null);
+        Session s = m.newSession(256);
+        s.forward(Batch.causal(SEQ, 0));
+        int start = 12;
+        int[] window = Arrays.copyOfRange(SEQ, start, SEQ.length);
+        ForwardResult r = s.forward(Batch.causal(window, start).withVisiblePrefix(start));
+        for (int i = 0; i < window.length; i++) assertArrayEquals(ref[start + i], r.logits(i), 0f, "position " + (start + i));
+        assertEquals(SEQ[start + 3], s.cache().tokenAt(SEQ.length + 3), "the cache records which token each slot holds");
+        s.cache().truncate(SEQ.length);
+        assertEquals(SEQ[SEQ.length - 1], s.cache().tokenAt(SEQ.length - 1));
+    }
+
+    @Test
     void contextOverflowIsAClearError() {
         Transformer m = MODELS.get("q8_0");
         Session s = m.newSession(8);
