@@ -1,26 +1,38 @@
 package dev.skipjack.tensor;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A persistent pool of worker threads for data-parallel loops over rows. The calling thread takes part,
- * so {@code threads == 1} runs everything inline. Work is split into contiguous ranges, so which thread
- * computes an output element never changes how that element is summed (results do not depend on threads).
+ * so {@code threads == 1} runs everything inline.
+ *
+ * <p>A loop is cut into a few chunks per thread, and threads claim chunks as they go: a thread that is late
+ * (descheduled on a busy machine) just takes fewer chunks, and the caller never waits for a worker that has not
+ * started. Which thread computes a chunk never changes how its elements are computed, so results do not depend
+ * on the thread count or on timing.
+ *
+ * <p>Idle workers spin briefly (decoding issues a loop every few microseconds) and then park. Nothing is
+ * allocated per loop.
  */
 public final class Parallel implements AutoCloseable {
     /** Body of a parallel loop: process items {@code [start, end)} as worker {@code worker}. */
     @FunctionalInterface
     public interface RangeBody { void run(int worker, int start, int end); }
 
+    private static final long SPIN_NANOS = 200_000;
+    private static final int CHUNKS_PER_THREAD = 4;
+
     private final int threads;
     private final Thread[] workers;
-    private final AtomicInteger pending = new AtomicInteger();
-    private volatile long generation;
+    /** (generation << 32) | next unclaimed chunk; claiming is a CAS, so a late worker cannot take a newer loop's chunk. */
+    private final AtomicLong state = new AtomicLong();
+    private final AtomicInteger done = new AtomicInteger();
     private volatile boolean closed;
+    // the current loop; written before state publishes a new generation, stable until all its chunks are done
     private volatile RangeBody body;
-    private volatile int total, grain;
-    private volatile Thread caller;
+    private volatile int total, chunk, chunks;
     private volatile Throwable failure;
 
     public Parallel(int threads) {
@@ -40,23 +52,25 @@ public final class Parallel implements AutoCloseable {
 
     public int threads() { return threads; }
 
-    /** Runs body over {@code [0, n)} split into one contiguous range per thread (ranges aligned to {@code align}). */
+    /** Runs body over {@code [0, n)} in contiguous ranges whose boundaries are multiples of {@code align}. */
     public void forRange(int n, int align, RangeBody body) {
         if (n <= 0) return;
         if (threads == 1 || n <= align) { body.run(0, 0, n); return; }
         synchronized (this) {
+            int units = (n + align - 1) / align;
+            int perChunk = Math.max(1, units / (threads * CHUNKS_PER_THREAD));
             this.body = body;
             this.total = n;
-            this.grain = align;
+            this.chunk = perChunk * align;
+            this.chunks = (units + perChunk - 1) / perChunk;
             this.failure = null;
-            this.caller = Thread.currentThread();
-            pending.set(workers.length);
-            generation++;
+            done.set(0);
+            long gen = (state.get() >>> 32) + 1;
+            state.set(gen << 32);
             for (Thread w : workers) LockSupport.unpark(w);
-            runShare(0);
-            int spins = 0;
-            while (pending.get() != 0) {
-                if (++spins < 20_000) Thread.onSpinWait(); else LockSupport.parkNanos(20_000);
+            work(0, gen);
+            for (int spins = 0; done.get() < chunks; spins++) {
+                if (spins < 10_000) Thread.onSpinWait(); else Thread.yield();
             }
             this.body = null;
             Throwable f = failure;
@@ -66,32 +80,36 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
-    private void runShare(int id) {
-        int n = total, a = grain;
-        int units = (n + a - 1) / a;
-        int per = units / threads, extra = units % threads;
-        int startUnit = id * per + Math.min(id, extra);
-        int endUnit = startUnit + per + (id < extra ? 1 : 0);
-        int start = Math.min(n, startUnit * a), end = Math.min(n, endUnit * a);
-        if (start < end) body.run(id, start, end);
+    /** Claims and runs chunks of loop {@code gen} until none is left. */
+    private void work(int id, long gen) {
+        while (true) {
+            long s = state.get();
+            if (s >>> 32 != gen) return;
+            int c = (int) s;
+            if (c >= chunks) return;
+            if (!state.compareAndSet(s, s + 1)) continue;
+            try {
+                int start = c * chunk;
+                body.run(id, start, Math.min(total, start + chunk));
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                done.incrementAndGet();
+            }
+        }
     }
 
     private void workerLoop(int id) {
         long seen = 0;
         while (!closed) {
-            int spins = 0;
-            while (generation == seen && !closed) {
-                if (++spins < 50_000) Thread.onSpinWait(); else LockSupport.parkNanos(200_000);
+            long idleSince = System.nanoTime();
+            long gen;
+            while ((gen = state.get() >>> 32) == seen && !closed) {
+                if (System.nanoTime() - idleSince < SPIN_NANOS) Thread.onSpinWait(); else LockSupport.park(this);
             }
             if (closed) return;
-            seen = generation;
-            try {
-                runShare(id);
-            } catch (Throwable t) {
-                failure = t;
-            } finally {
-                pending.decrementAndGet();
-            }
+            seen = gen;
+            work(id, gen);
         }
     }
 

@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
 public final class Q5_KTensor extends WeightTensor {
     Q5_KTensor(String name, int rows, int cols, MemorySegment data) { super(name, rows, cols, data); }
     @Override public GgmlType type() { return GgmlType.Q5_K; }
-    @Override public void dequantizeRow(int row, float[] dst, int off) {
+    @Override void dequantizeRowScalar(int row, float[] dst, int off) {
         long p = (long) row * rowBytes;
         for (int b = 0; b < cols / 256; b++, p += 176) {
             float d = Bytes.f16(data, p), dmin = Bytes.f16(data, p + 2);
@@ -28,5 +28,20 @@ public final class Q5_KTensor extends WeightTensor {
                 }
             }
         }
+    }
+
+    @Override void decodeRows(int r0, int r1, float[] dst, int off) {
+        for (int r = r0; r < r1; r++, off += cols) KQuants.decodeRow45(data, r * rowBytes, cols, dst, off, true);
+    }
+
+    @Override void dotRows(int r0, int r1, MemorySegment x, long xo, float[] out) {
+        if (!Simd.ENABLED) { super.dotRows(r0, r1, x, xo, out); return; }
+        for (int r = r0; r < r1; r++) out[r] = KQuants.dotRow45(data, r * rowBytes, cols, x, xo, true);
+    }
+
+    @Override boolean dotRows4(int r0, int r1, MemorySegment x, long xo, long xs, int nt, float[] out, int oo, int os) {
+        if (!Simd.ENABLED) return false;
+        KQuants.dotRows4(data, rowBytes, cols, true, r0, r1, x, xo, xs, nt, out, oo, os);
+        return true;
     }
 }

@@ -1,0 +1,102 @@
+package dev.skipjack.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Vector loads of GGML fields widened to {@link VectorMath#F} (L float lanes): L bytes, L 16-bit floats.
+ * Every conversion is exact and elementwise, so a decoded vector equals the scalar decoding lane by lane.
+ */
+final class Simd {
+    static final VectorSpecies<Float> F = VectorMath.F;
+    static final int L = VectorMath.L;
+    /**
+     * The vector kernels need L-lane byte vectors (at least 64 bits) and L dividing the 32-weight blocks:
+     * L = 8 (AVX2) or 16 (AVX-512). Elsewhere the tensors fall back to scalar decoding + {@link VectorMath#dot}.
+     */
+    static final boolean ENABLED = L == 8 || L == 16;
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    static final VectorSpecies<Short> S = ENABLED ? VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16)) : null;
+    static final VectorSpecies<Byte> B = ENABLED ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    static final VectorSpecies<Byte> B2 = ENABLED ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 16)) : null;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private Simd() {}
+
+    /** L signed bytes at {@code off} as floats. */
+    static FloatVector i8(MemorySegment s, long off) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, s, off, LE).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** L bytes as floats (values are small non-negative quants, so sign-extension is the same as zero-extension). */
+    static FloatVector b2f(ByteVector q) {
+        return (FloatVector) q.convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /**
+     * The high nibbles of {@code b}'s bytes, via a 16-bit shift and a mask: x86 has no byte shifts, and C2's
+     * emulation of {@code lanewise(LSHR, 4)} on bytes costs five instructions.
+     */
+    static ByteVector high4(ByteVector b) {
+        return b.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF);
+    }
+
+    /** {@code (b << 4) & 0x30}-style bit moves for 6-bit quants: {@code b} shifted as 16-bit lanes, then masked. */
+    static ByteVector shiftMask(ByteVector b, int left, byte mask) {
+        ShortVector s = b.reinterpretAsShorts();
+        s = left > 0 ? s.lanewise(VectorOperators.LSHL, left) : left < 0 ? s.lanewise(VectorOperators.LSHR, -left) : s;
+        return s.reinterpretAsBytes().and(mask);
+    }
+
+    /** 2L bytes (one 32-byte load for L = 16); see {@link #b2f(ByteVector, int)}. */
+    static ByteVector bytes32(MemorySegment s, long off) {
+        return ByteVector.fromMemorySegment(B2, s, off, LE);
+    }
+
+    /** Bytes {@code [part*L, part*L + L)} of a {@link #bytes32} vector as floats. */
+    static FloatVector b2f(ByteVector q, int part) {
+        return (FloatVector) q.convertShape(VectorOperators.B2F, F, part);
+    }
+
+    /** L raw bytes at {@code off}. */
+    static ByteVector bytes(MemorySegment s, long off) {
+        return ByteVector.fromMemorySegment(B, s, off, LE);
+    }
+
+    /** L floats at {@code off}. */
+    static FloatVector f32(MemorySegment s, long off) {
+        return FloatVector.fromMemorySegment(F, s, off, LE);
+    }
+
+    /** L bfloat16 at {@code off}: the 16 bits moved to the top of an int (sign-extension bits shift out). */
+    static FloatVector bf16(MemorySegment s, long off) {
+        IntVector i = (IntVector) ShortVector.fromMemorySegment(S, s, off, LE).convertShape(VectorOperators.S2I, I, 0);
+        return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /**
+     * L IEEE halves at {@code off}, exactly {@link Float#float16ToFloat} (NaN payloads kept). Normal values and
+     * inf/NaN rebias the exponent with an integer add; subnormals and zeros are {@code significand * 2^-24}
+     * computed in float (exact), which avoids denormal operands.
+     */
+    static FloatVector f16(MemorySegment s, long off) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, s, off, LE).convertShape(VectorOperators.S2I, I, 0);
+        IntVector mag = h.and(0x7FFF);
+        IntVector shifted = mag.lanewise(VectorOperators.LSHL, 13);
+        VectorMask<Integer> infNan = mag.compare(VectorOperators.GE, 0x7C00);
+        IntVector bias = IntVector.broadcast(I, 112 << 23).blend(224 << 23, infNan); // exponent 15 -> 127, 31 -> 255
+        IntVector normal = shifted.add(bias);
+        IntVector tiny = ((FloatVector) mag.convert(VectorOperators.I2F, 0)).mul(0x1p-24f).reinterpretAsInts();
+        IntVector bits = normal.blend(tiny, mag.compare(VectorOperators.LT, 0x0400));
+        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+}

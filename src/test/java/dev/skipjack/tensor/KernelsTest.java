@@ -1,0 +1,167 @@
+package dev.skipjack.tensor;
+
+import dev.skipjack.gguf.GgmlType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The vector kernels against the scalar reference, bit for bit: {@link WeightTensor#decodeRows} equals
+ * {@link WeightTensor#dequantizeRowScalar}, and matmul of any batch size and thread count equals
+ * {@link VectorMath#dot} of each scalar-decoded row with each input. Weights are random bytes (so every code,
+ * scale and special value occurs) with block scales kept finite for the matmul checks.
+ */
+class KernelsTest {
+    private static Parallel pool1, pool2, pool3;
+
+    @BeforeAll
+    static void pools() { pool1 = new Parallel(1); pool2 = new Parallel(2); pool3 = new Parallel(3); }
+
+    @AfterAll
+    static void close() { pool1.close(); pool2.close(); pool3.close(); }
+
+    @Test
+    void halfConversionIsExactForAllBitPatterns() {
+        assumeSimd();
+        MemorySegment s = allHalves();
+        float[] got = new float[65536];
+        for (int i = 0; i < 65536; i += Simd.L) Simd.f16(s, 2L * i).intoArray(got, i);
+        for (int i = 0; i < 65536; i++) {
+            float want = Float.float16ToFloat((short) i);
+            assertSameBits(want, got[i], "f16 0x" + Integer.toHexString(i));
+        }
+    }
+
+    @Test
+    void bfloatConversionIsExactForAllBitPatterns() {
+        assumeSimd();
+        MemorySegment s = allHalves();
+        float[] got = new float[65536];
+        for (int i = 0; i < 65536; i += Simd.L) Simd.bf16(s, 2L * i).intoArray(got, i);
+        for (int i = 0; i < 65536; i++) assertSameBits(Float.intBitsToFloat(i << 16), got[i], "bf16 0x" + Integer.toHexString(i));
+    }
+
+    @ParameterizedTest(name = "{0} rows={1} cols={2}")
+    @CsvSource({
+            "F32, 5, 1", "F32, 37, 63", "F32, 17, 64", "F32, 3, 200", "F32, 16, 1000",
+            "F16, 5, 7", "F16, 37, 65", "F16, 9, 128", "F16, 33, 300",
+            "BF16, 5, 15", "BF16, 37, 17", "BF16, 18, 130", "BF16, 33, 576",
+            "Q8_0, 37, 32", "Q8_0, 17, 96", "Q8_0, 33, 160", "Q8_0, 5, 576",
+            "Q4_0, 37, 32", "Q4_0, 19, 96", "Q4_0, 16, 224",
+            "Q4_1, 37, 64", "Q4_1, 21, 96", "Q4_1, 3, 288",
+            "Q4_K, 37, 256", "Q4_K, 17, 768", "Q5_K, 37, 256", "Q5_K, 9, 512",
+            "Q6_K, 37, 256", "Q6_K, 1, 256", "Q6_K, 20, 1280"})
+    void vectorKernelsMatchScalarReference(GgmlType type, int rows, int cols) {
+        assumeSimd();
+        byte[] bytes = randomBlocks(type, rows, cols, rows * 1000L + cols);
+        for (WeightTensor w : new WeightTensor[]{
+                TensorTestSupport.tensor("w", type, rows, cols, bytes),
+                TensorTestSupport.heapTensor("w", type, rows, cols, bytes)}) {
+            // decoding
+            float[] ref = new float[rows * cols];
+            for (int r = 0; r < rows; r++) w.dequantizeRowScalar(r, ref, r * cols);
+            float[] all = new float[rows * cols + 3], one = new float[rows * cols + 5];
+            w.decodeRows(0, rows, all, 3);
+            for (int r = rows - 1; r >= 0; r--) w.decodeRows(r, r + 1, one, r * cols + 5);
+            for (int i = 0; i < rows * cols; i++) {
+                assertSameBits(ref[i], all[i + 3], type + " element " + i);
+                assertSameBits(ref[i], one[i + 5], type + " element " + i + " (single row)");
+            }
+
+            // matmul, every batch size and thread count, against dot of the scalar-decoded rows
+            Random rnd = new Random(cols);
+            for (int n = 1; n <= 9; n++) {
+                float[] x = new float[n * cols];
+                for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+                float[] want = new float[n * rows];
+                for (int t = 0; t < n; t++) {
+                    for (int r = 0; r < rows; r++) want[t * rows + r] = VectorMath.dot(ref, r * cols, x, t * cols, cols);
+                }
+                for (Parallel pool : new Parallel[]{pool1, pool2, pool3}) {
+                    float[] out = new float[n * rows];
+                    w.matmul(x, n, out, pool);
+                    for (int i = 0; i < out.length; i++) {
+                        assertSameBits(want[i], out[i], type + " n=" + n + " threads=" + pool.threads() + " token "
+                                + i / rows + " row " + i % rows);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void publicDecodeUsesTheVectorPathAndAgrees() {
+        byte[] bytes = randomBlocks(GgmlType.Q6_K, 3, 512, 5);
+        WeightTensor w = TensorTestSupport.tensor("w", GgmlType.Q6_K, 3, 512, bytes);
+        float[] a = new float[512], b = new float[512];
+        w.dequantizeRow(2, a, 0);
+        w.dequantizeRowScalar(2, b, 0);
+        for (int i = 0; i < 512; i++) assertSameBits(b[i], a[i], "element " + i);
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------
+
+    private static void assumeSimd() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.ENABLED, "vector kernels disabled for " + Simd.L + " float lanes");
+    }
+
+    private static void assertSameBits(float want, float got, String what) {
+        if (Float.isNaN(want) && Float.isNaN(got)) return; // NaN payloads may differ once arithmetic touched them
+        if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(got)) fail(what + ": expected " + want + " got " + got);
+    }
+
+    private static MemorySegment allHalves() {
+        MemorySegment s = Arena.ofAuto().allocate(2 * 65536, 64);
+        for (int i = 0; i < 65536; i++) s.set(Bytes.SHORT, 2L * i, (short) i);
+        return s;
+    }
+
+    /**
+     * Random bytes in {@code type}'s layout. Float types get random bit patterns (of moderate exponent, so dots
+     * stay finite); quantized types get random codes and scales with random signs and magnitudes, some subnormal.
+     */
+    static byte[] randomBlocks(GgmlType type, int rows, int cols, long seed) {
+        Random rnd = new Random(seed);
+        byte[] b = new byte[Math.toIntExact(type.byteSize((long) rows * cols))];
+        rnd.nextBytes(b);
+        int n = rows * cols;
+        switch (type) {
+            case F32 -> { for (int i = 0; i < n; i++) putInt(b, 4 * i, Float.floatToRawIntBits((float) rnd.nextGaussian())); }
+            case F16 -> { for (int i = 0; i < n; i++) putShort(b, 2 * i, randomHalf(rnd)); }
+            case BF16 -> { for (int i = 0; i < n; i++) putShort(b, 2 * i, (short) (Float.floatToRawIntBits(randomFloat(rnd)) >>> 16)); }
+            case Q8_0 -> { for (int p = 0; p < b.length; p += 34) putShort(b, p, randomHalf(rnd)); }
+            case Q4_0 -> { for (int p = 0; p < b.length; p += 18) putShort(b, p, randomHalf(rnd)); }
+            case Q4_1 -> { for (int p = 0; p < b.length; p += 20) { putShort(b, p, randomHalf(rnd)); putShort(b, p + 2, randomHalf(rnd)); } }
+            case Q4_K -> { for (int p = 0; p < b.length; p += 144) { putShort(b, p, randomHalf(rnd)); putShort(b, p + 2, randomHalf(rnd)); } }
+            case Q5_K -> { for (int p = 0; p < b.length; p += 176) { putShort(b, p, randomHalf(rnd)); putShort(b, p + 2, randomHalf(rnd)); } }
+            case Q6_K -> { for (int p = 0; p < b.length; p += 210) putShort(b, p + 208, randomHalf(rnd)); }
+            default -> throw new AssertionError(type);
+        }
+        return b;
+    }
+
+    /** A finite half with a random sign, mostly normal (2^-14..2^4), sometimes subnormal or zero. */
+    private static short randomHalf(Random rnd) {
+        int sign = rnd.nextBoolean() ? 0x8000 : 0;
+        int r = rnd.nextInt(20);
+        if (r == 0) return (short) (sign | rnd.nextInt(0x400)); // subnormal or zero
+        return (short) (sign | (1 + rnd.nextInt(19)) << 10 | rnd.nextInt(0x400));
+    }
+
+    private static float randomFloat(Random rnd) {
+        return (float) (rnd.nextGaussian() * Math.pow(2, rnd.nextInt(12) - 6));
+    }
+
+    private static void putShort(byte[] b, int o, short v) { b[o] = (byte) v; b[o + 1] = (byte) (v >> 8); }
+
+    private static void putInt(byte[] b, int o, int v) { putShort(b, o, (short) v); putShort(b, o + 2, (short) (v >>> 16)); }
+}
