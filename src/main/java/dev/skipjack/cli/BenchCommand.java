@@ -74,7 +74,10 @@ final class BenchCommand implements Callable<Integer> {
                 prefill[r] = promptTokens / ((System.nanoTime() - t0) / 1e9);
                 err.printf("bench: prefill run %d/%d: %.1f tok/s%n", r + 1, repetitions, prefill[r]);
             }
-            // s now holds the 512-token context
+            // s now holds the 512-token context; warm the single-token path before timing it
+            for (int i = 0; i < Math.min(8, decodeTokens); i++) {
+                s.forward(Batch.lastOnly(new int[]{prompt[i]}, promptTokens + i));
+            }
             double[] decode = new double[repetitions];
             for (int r = 0; r < repetitions; r++) {
                 s.cache().truncate(promptTokens);
@@ -90,6 +93,9 @@ final class BenchCommand implements Callable<Integer> {
             for (int k : ks) {
                 double[] times = new double[repetitions];
                 int[] tokens = rnd.ints(k, 0, vocab).toArray();
+                // one untimed pass first: each batch size has its own kernel paths to compile
+                s.cache().truncate(promptTokens);
+                s.forward(Batch.causal(tokens, promptTokens));
                 for (int r = 0; r < repetitions; r++) {
                     s.cache().truncate(promptTokens);
                     long t0 = System.nanoTime();
