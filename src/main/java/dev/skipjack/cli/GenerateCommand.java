@@ -82,6 +82,12 @@ final class GenerateCommand implements Callable<Integer> {
                     model.config().dim(), tokens.length, model.options().threads());
             TokenListener listener = json ? TokenListener.NONE : (id, piece) -> { out.print(piece); out.flush(); };
             Decoder decoder = draft.decoder(model, err);
+            if (compare) {
+                // untimed warm-up of both decoders, so that neither pays for JIT compilation in the comparison
+                GenerationParams warm = new GenerationParams(Math.min(16, maxTokens), sampling, ignoreEos);
+                model.generate(new AutoregressiveDecoder(model.tokenizer()), tokens, warm, null);
+                model.generate(decoder, tokens, warm, null);
+            }
             GenerationResult r = model.generate(decoder, tokens, params, listener);
             GenerationResult baseline = null;
             if (compare) baseline = model.generate(new AutoregressiveDecoder(model.tokenizer()), tokens, params, null);
