@@ -57,6 +57,10 @@ public final class Parallel implements AutoCloseable {
         if (n <= 0) return;
         if (threads == 1 || n <= align) { body.run(0, 0, n); return; }
         synchronized (this) {
+            // Close the finished loop first: a worker that read its state just before it ended could otherwise
+            // compare that stale chunk index with the new loop's chunk count, win the CAS and run a chunk early.
+            long previous = state.get() >>> 32;
+            state.set((previous << 32) | Integer.MAX_VALUE);
             int units = (n + align - 1) / align;
             int perChunk = Math.max(1, units / (threads * CHUNKS_PER_THREAD));
             this.body = body;
@@ -65,7 +69,7 @@ public final class Parallel implements AutoCloseable {
             this.chunks = (units + perChunk - 1) / perChunk;
             this.failure = null;
             done.set(0);
-            long gen = (state.get() >>> 32) + 1;
+            long gen = previous + 1;
             state.set(gen << 32);
             for (Thread w : workers) LockSupport.unpark(w);
             work(0, gen);
