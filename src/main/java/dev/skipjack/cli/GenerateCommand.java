@@ -73,10 +73,6 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (LanguageModel model = common.load()) {
             int[] tokens = model.tokenize(text);
-            if (tokens.length >= model.options().contextSize() || tokens.length >= model.config().contextLength()) {
-                throw new IllegalArgumentException("prompt is " + tokens.length + " tokens but the context size is "
-                        + Math.min(model.options().contextSize(), model.config().contextLength()) + " (raise --ctx-size if the model allows)");
-            }
             err.printf("skipjack: %s (%s, %d layers, dim %d), %d prompt tokens, %d threads%n",
                     model.file().path().getFileName(), model.config().architecture(), model.config().layers(),
                     model.config().dim(), tokens.length, model.options().threads());

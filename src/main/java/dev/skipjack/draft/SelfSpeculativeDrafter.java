@@ -14,7 +14,8 @@ import dev.skipjack.sampling.Sampler;
 public final class SelfSpeculativeDrafter implements Drafter {
     private final SkipSet skip;
     private final AdaptiveDraftExit exit;
-    private float[] scratch = new float[0];
+    /** Draft distributions, reused from round to round: a draft's q is read by verification before the next draft. */
+    private float[][] distributions = new float[0][];
 
     public SelfSpeculativeDrafter(SkipSet skip, AdaptiveDraftExit exit) {
         this.skip = skip;
@@ -31,7 +32,9 @@ public final class SelfSpeculativeDrafter implements Drafter {
         int limit = Math.min(maxTokens, exit.settings().maxDraft());
         if (limit <= 0) return Draft.empty();
         int vocab = session.model().config().vocabSize();
-        if (scratch.length < vocab) scratch = new float[vocab];
+        if (!sampler.params().isGreedy() && (distributions.length < limit || distributions[0].length < vocab)) {
+            distributions = new float[Math.max(limit, distributions.length)][vocab];
+        }
         boolean greedy = sampler.params().isGreedy();
         int base = session.cache().length();
         int[] tokens = new int[limit];
@@ -48,7 +51,7 @@ public final class SelfSpeculativeDrafter implements Drafter {
                 token = Sampler.argmax(logits, 0, vocab);
                 confidence = topProbability(logits, vocab, token);
             } else {
-                float[] dist = new float[vocab];
+                float[] dist = distributions[count];
                 sampler.distribution(logits, 0, vocab, dist);
                 token = sampler.sample(dist, vocab);
                 q[count] = dist;

@@ -12,6 +12,7 @@ public final class Sampler {
     private final SamplingParams params;
     private final SplittableRandom random;
     private long[] keys = new long[0];
+    private double[] top = new double[0], tempered = new double[0]; // reused: no allocation per token
 
     public Sampler(SamplingParams params) {
         this.params = params;
@@ -49,7 +50,8 @@ public final class Sampler {
         int count = k;
         // softmax over the top-k at temperature 1 for top-p / min-p, as llama.cpp does
         double max = logits[off + index(keys[n - 1])];
-        double[] p = new double[count];
+        if (top.length < count) { top = new double[count]; tempered = new double[count]; }
+        double[] p = top;
         double sum = 0;
         for (int r = 0; r < count; r++) {
             p[r] = Math.exp(logits[off + index(keys[n - 1 - r])] - max);
@@ -72,7 +74,7 @@ public final class Sampler {
         }
         double t = params.temperature();
         double total = 0;
-        double[] q = new double[count];
+        double[] q = tempered;
         for (int r = 0; r < count; r++) {
             q[r] = Math.exp((logits[off + index(keys[n - 1 - r])] - max) / t);
             total += q[r];
