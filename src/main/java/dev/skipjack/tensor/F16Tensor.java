@@ -19,63 +19,28 @@ public final class F16Tensor extends WeightTensor {
         for (int i = 0; i < cols; i++) dst[off + i] = Bytes.f16(data, base + 2L * i);
     }
 
-    @Override void decodeRows(int r0, int r1, float[] dst, int off) {
+    @Override void decodeSpan(int row, int c0, int len, float[] dst, int off) {
         MemorySegment s = data;
-        for (int r = r0; r < r1; r++, off += cols) {
-            long p = r * rowBytes;
-            int i = 0;
-            for (; i + L <= cols; i += L) Simd.f16(s, p + 2L * i).intoArray(dst, off + i);
-            for (; i < cols; i++) dst[off + i] = Bytes.f16(s, p + 2L * i);
-        }
+        long p = row * rowBytes + 2L * c0;
+        int i = 0;
+        for (; i + L <= len; i += L) Simd.f16(s, p + 2L * i).intoArray(dst, off + i);
+        for (; i < len; i++) dst[off + i] = Bytes.f16(s, p + 2L * i);
     }
 
-    @Override void dotRows(int r0, int r1, MemorySegment x, long xo, float[] out) {
-        if (!Simd.ENABLED || cols % (4 * L) != 0) { super.dotRows(r0, r1, x, xo, out); return; }
-        for (int r = r0; r < r1; r++) out[r] = dotRow(r, x, xo);
+    // One row at a time, one chain (the matmul's order): the chain's FMA latency bounds it at ~14 G weights/s per
+    // core, above what memory delivers to two cores.
+    @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
+        for (int r = r0; r < r1; r++) out[r] = dotRow(r, x, 0);
+        return true;
     }
 
-    // VectorMath.dot's order for cols a multiple of 4L: chunk v goes to s0 and the accumulators rotate, so it lands
-    // in accumulator v % 4 (C2 unrolls the loop, and one decoder in the body keeps the compilation small).
     private float dotRow(int row, MemorySegment x, long o) {
         MemorySegment s = data;
         long p = row * rowBytes;
-        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+        FloatVector a = FloatVector.zero(F);
         for (int i = 0; i < cols; i += L, o += 4 * L) {
-            FloatVector t = Simd.f16(s, p + 2L * i).fma(act(x, o), s0);
-            s0 = s1; s1 = s2; s2 = s3; s3 = t;
+            a = Simd.f16(s, p + 2L * i).fma(act(x, o), a);
         }
-        return VectorMath.sumLanes(s0.add(s1).add(s2.add(s3)));
-    }
-
-    // The four-input version of dotRow: inputs t >= nt repeat the last one (their results are dropped).
-    @Override boolean dotRows4(int r0, int r1, MemorySegment x, long xo, long xs, int nt, float[] out, int oo, int os) {
-        if (!Simd.ENABLED || cols % (4 * L) != 0) return false;
-        MemorySegment s = data;
-        float[] acc = Scratch.acc();
-        long x0 = xo, x1 = xo + Math.min(1, nt - 1) * xs, x2 = xo + Math.min(2, nt - 1) * xs, x3 = xo + Math.min(3, nt - 1) * xs;
-        for (int r = r0; r < r1; r++) {
-            long p = r * rowBytes, o = 0;
-            FloatVector z = FloatVector.zero(F);
-            FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
-            FloatVector c0 = z, c1 = z, c2 = z, c3 = z, d0 = z, d1 = z, d2 = z, d3 = z;
-            for (long i = 0; i < cols; i += L, o += 4 * L) {
-                    FloatVector w = Simd.f16(s, p + 2 * i);
-                    FloatVector ta = w.fma(FloatVector.fromMemorySegment(F, x, x0 + o, VectorMath.NATIVE), a0);
-                    FloatVector tb = w.fma(FloatVector.fromMemorySegment(F, x, x1 + o, VectorMath.NATIVE), b0);
-                    FloatVector tc = w.fma(FloatVector.fromMemorySegment(F, x, x2 + o, VectorMath.NATIVE), c0);
-                    FloatVector td = w.fma(FloatVector.fromMemorySegment(F, x, x3 + o, VectorMath.NATIVE), d0);
-                    a0 = a1; a1 = a2; a2 = a3; a3 = ta;
-                    b0 = b1; b1 = b2; b2 = b3; b3 = tb;
-                    c0 = c1; c1 = c2; c2 = c3; c3 = tc;
-                    d0 = d1; d1 = d2; d2 = d3; d3 = td;
-            }
-            int g = (r - r0) & 3;
-            a0.add(a1).add(a2.add(a3)).intoArray(acc, 4 * g * L);
-            b0.add(b1).add(b2.add(b3)).intoArray(acc, (4 * g + 1) * L);
-            c0.add(c1).add(c2.add(c3)).intoArray(acc, (4 * g + 2) * L);
-            d0.add(d1).add(d2.add(d3)).intoArray(acc, (4 * g + 3) * L);
-            if (g == 3 || r == r1 - 1) VectorMath.finishRows4(acc, g + 1, nt, out, oo, os, r - g);
-        }
-        return true;
+        return VectorMath.sumLanes(a);
     }
 }

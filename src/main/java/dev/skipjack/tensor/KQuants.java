@@ -87,12 +87,11 @@ final class KQuants {
     }
 
     /**
-     * Fused dot of a Q4_K/Q5_K row with activations in {@link VectorMath#dot}'s order (cols is a multiple of 256, so
-     * of 4L): chunk v goes to s0 and the accumulators rotate, so it lands in accumulator v % 4.
+     * Fused dot of a Q4_K/Q5_K row with activations in the matmul's order (one chain).
      */
     static float dotRow45(MemorySegment s, long p, int cols, MemorySegment x, long o, boolean five) {
         long size = five ? 176 : 144, qsOff = five ? 48 : 16;
-        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+        FloatVector a = FloatVector.zero(F);
         for (int b = 0; b < cols / 256; b++, p += size) {
             int dd = s.get(Bytes.INT, p);
             float d = Float.float16ToFloat((short) dd), dmin = Float.float16ToFloat((short) (dd >>> 16));
@@ -104,54 +103,10 @@ final class KQuants {
                 float d1 = d * (sm1 & 0xFF), m1 = dmin * (sm1 >>> 8), d2 = d * (sm2 & 0xFF), m2 = dmin * (sm2 >>> 8);
                 long qs = p + qsOff + 32L * c;
                 for (int u = 0; u < 64; u += L, o += 4 * L) {
-                    FloatVector t = weights(s, qs, qh, 2 * c, u, d1, m1, d2, m2).fma(act(x, o), s0);
-                    s0 = s1; s1 = s2; s2 = s3; s3 = t;
+                    a = weights(s, qs, qh, 2 * c, u, d1, m1, d2, m2).fma(act(x, o), a);
                 }
             }
         }
-        return VectorMath.sumLanes(s0.add(s1).add(s2.add(s3)));
-    }
-
-    /** {@link WeightTensor#dotRows4} for Q4_K/Q5_K rows of {@code rowBytes} bytes. */
-    static void dotRows4(MemorySegment s, long rowBytes, int cols, boolean five, int r0, int r1, MemorySegment x, long xo,
-                         long xs, int nt, float[] out, int oo, int os) {
-        long size = five ? 176 : 144, qsOff = five ? 48 : 16;
-        float[] acc = Scratch.acc();
-        long x0 = xo, x1 = xo + Math.min(1, nt - 1) * xs, x2 = xo + Math.min(2, nt - 1) * xs, x3 = xo + Math.min(3, nt - 1) * xs;
-        for (int r = r0; r < r1; r++) {
-            long p = r * rowBytes, o = 0;
-            FloatVector z = FloatVector.zero(F);
-            FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
-            FloatVector c0 = z, c1 = z, c2 = z, c3 = z, e0 = z, e1 = z, e2 = z, e3 = z;
-            for (int b = 0; b < cols / 256; b++, p += size) {
-                int dd = s.get(Bytes.INT, p);
-                float d = Float.float16ToFloat((short) dd), dmin = Float.float16ToFloat((short) (dd >>> 16));
-                long lo = s.get(Bytes.LONG, p + 4);
-                int hi = s.get(Bytes.INT, p + 12);
-                long qh = five ? p + 16 : -1;
-                for (int c = 0; c < 4; c++) {
-                    int sm1 = scaleMin(lo, hi, 2 * c), sm2 = scaleMin(lo, hi, 2 * c + 1);
-                    float d1 = d * (sm1 & 0xFF), m1 = dmin * (sm1 >>> 8), d2 = d * (sm2 & 0xFF), m2 = dmin * (sm2 >>> 8);
-                    long qs = p + qsOff + 32L * c;
-                    for (int u = 0; u < 64; u += L, o += 4 * L) {
-                        FloatVector w = weights(s, qs, qh, 2 * c, u, d1, m1, d2, m2);
-                        FloatVector ta = w.fma(FloatVector.fromMemorySegment(F, x, x0 + o, VectorMath.NATIVE), a0);
-                        FloatVector tb = w.fma(FloatVector.fromMemorySegment(F, x, x1 + o, VectorMath.NATIVE), b0);
-                        FloatVector tc = w.fma(FloatVector.fromMemorySegment(F, x, x2 + o, VectorMath.NATIVE), c0);
-                        FloatVector te = w.fma(FloatVector.fromMemorySegment(F, x, x3 + o, VectorMath.NATIVE), e0);
-                        a0 = a1; a1 = a2; a2 = a3; a3 = ta;
-                        b0 = b1; b1 = b2; b2 = b3; b3 = tb;
-                        c0 = c1; c1 = c2; c2 = c3; c3 = tc;
-                        e0 = e1; e1 = e2; e2 = e3; e3 = te;
-                    }
-                }
-            }
-            int g = (r - r0) & 3;
-            a0.add(a1).add(a2.add(a3)).intoArray(acc, 4 * g * L);
-            b0.add(b1).add(b2.add(b3)).intoArray(acc, (4 * g + 1) * L);
-            c0.add(c1).add(c2.add(c3)).intoArray(acc, (4 * g + 2) * L);
-            e0.add(e1).add(e2.add(e3)).intoArray(acc, (4 * g + 3) * L);
-            if (g == 3 || r == r1 - 1) VectorMath.finishRows4(acc, g + 1, nt, out, oo, os, r - g);
-        }
+        return VectorMath.sumLanes(a);
     }
 }

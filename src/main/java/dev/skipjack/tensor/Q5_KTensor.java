@@ -30,18 +30,12 @@ public final class Q5_KTensor extends WeightTensor {
         }
     }
 
-    @Override void decodeRows(int r0, int r1, float[] dst, int off) {
-        for (int r = r0; r < r1; r++, off += cols) KQuants.decodeRow45(data, r * rowBytes, cols, dst, off, true);
+    @Override void decodeSpan(int row, int c0, int len, float[] dst, int off) {
+        KQuants.decodeRow45(data, row * rowBytes + 176L * (c0 / 256), len, dst, off, true);
     }
 
-    @Override void dotRows(int r0, int r1, MemorySegment x, long xo, float[] out) {
-        if (!Simd.ENABLED) { super.dotRows(r0, r1, x, xo, out); return; }
-        for (int r = r0; r < r1; r++) out[r] = KQuants.dotRow45(data, r * rowBytes, cols, x, xo, true);
-    }
-
-    @Override boolean dotRows4(int r0, int r1, MemorySegment x, long xo, long xs, int nt, float[] out, int oo, int os) {
-        if (!Simd.ENABLED) return false;
-        KQuants.dotRows4(data, rowBytes, cols, true, r0, r1, x, xo, xs, nt, out, oo, os);
+    @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
+        for (int r = r0; r < r1; r++) out[r] = KQuants.dotRow45(data, r * rowBytes, cols, x, 0, true);
         return true;
     }
 }

@@ -6,17 +6,24 @@ package dev.skipjack.tensor;
  */
 final class Scratch {
     private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][]);
-    private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[65 * VectorMath.L]);
+    private static final ThreadLocal<float[][]> ACC = ThreadLocal.withInitial(() -> new float[1][]);
+    private static final ThreadLocal<float[][]> FULL = ThreadLocal.withInitial(() -> new float[1][]);
 
     private Scratch() {}
 
-    static float[] row(int size) {
-        float[][] holder = ROW.get();
+    /** The matmul's decoded-weights scratch: at least {@code size} floats. */
+    static float[] row(int size) { return grow(ROW, size); }
+
+    /** The matmul's accumulators and lane-sum scratch: at least {@code size} floats. */
+    static float[] acc(int size) { return grow(ACC, size); }
+
+    /** A whole scalar-decoded row (the decoder of machines without vector kernels): at least {@code size} floats. */
+    static float[] fullRow(int size) { return grow(FULL, size); }
+
+    private static float[] grow(ThreadLocal<float[][]> local, int size) {
+        float[][] holder = local.get();
         float[] r = holder[0];
         if (r == null || r.length < size) holder[0] = r = new float[Math.max(size, 4096)];
         return r;
     }
-
-    /** 65L floats: the 64 accumulator chains of a 4x4 tile plus room for a lane sum (also lane sums of dot4). */
-    static float[] acc() { return ACC.get(); }
 }

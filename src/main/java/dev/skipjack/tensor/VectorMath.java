@@ -67,191 +67,147 @@ public final class VectorMath {
     }
 
     /**
-     * Four dots sharing the row {@code a[ao..ao+n)}: {@code out[oo + k*os] = dot(a, x at xo + k*xs)} for k = 0..3, each
-     * bit-identical to {@link #dot} (the same per-input order), with every loaded chunk of {@code a} feeding four FMAs.
-     * {@code lanes}: scratch of at least 4L floats.
+     * The matmul's dot order ({@link WeightTensor#matmul}): one accumulator FMAs the whole-vector chunks of
+     * {@code a[ao..ao+n)} and {@code b[bo..bo+n)} in order, then {@link #sumLanes}, then the scalar tail one by one.
+     * A single chain is latency-bound for one row, but lets the matmul tile many (row, input) pairs in registers.
      */
-    static void dot4(float[] a, int ao, MemorySegment x, long xo, long xs, int n, float[] out, int oo, int os, float[] lanes) {
-        long x0 = xo, x1 = xo + xs, x2 = xo + 2 * xs, x3 = xo + 3 * xs;
-        FloatVector z = FloatVector.zero(F);
-        FloatVector p0 = z, p1 = z, p2 = z, p3 = z, q0 = z, q1 = z, q2 = z, q3 = z;
-        FloatVector r0 = z, r1 = z, r2 = z, r3 = z, t0 = z, t1 = z, t2 = z, t3 = z;
+    public static float chainDot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector s = FloatVector.zero(F);
         int i = 0;
-        for (int bound = n - n % (4 * L); i < bound; i += 4 * L) {
-            long o = 4L * i;
-            FloatVector w = FloatVector.fromArray(F, a, ao + i);
-            p0 = w.fma(FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE), p0);
-            q0 = w.fma(FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE), q0);
-            r0 = w.fma(FloatVector.fromMemorySegment(F, x, x2 + o, NATIVE), r0);
-            t0 = w.fma(FloatVector.fromMemorySegment(F, x, x3 + o, NATIVE), t0);
-            w = FloatVector.fromArray(F, a, ao + i + L);
-            o += 4 * L;
-            p1 = w.fma(FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE), p1);
-            q1 = w.fma(FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE), q1);
-            r1 = w.fma(FloatVector.fromMemorySegment(F, x, x2 + o, NATIVE), r1);
-            t1 = w.fma(FloatVector.fromMemorySegment(F, x, x3 + o, NATIVE), t1);
-            w = FloatVector.fromArray(F, a, ao + i + 2 * L);
-            o += 4 * L;
-            p2 = w.fma(FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE), p2);
-            q2 = w.fma(FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE), q2);
-            r2 = w.fma(FloatVector.fromMemorySegment(F, x, x2 + o, NATIVE), r2);
-            t2 = w.fma(FloatVector.fromMemorySegment(F, x, x3 + o, NATIVE), t2);
-            w = FloatVector.fromArray(F, a, ao + i + 3 * L);
-            o += 4 * L;
-            p3 = w.fma(FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE), p3);
-            q3 = w.fma(FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE), q3);
-            r3 = w.fma(FloatVector.fromMemorySegment(F, x, x2 + o, NATIVE), r3);
-            t3 = w.fma(FloatVector.fromMemorySegment(F, x, x3 + o, NATIVE), t3);
-        }
-        FloatVector p = p0.add(p1).add(p2.add(p3)), q = q0.add(q1).add(q2.add(q3));
-        FloatVector r = r0.add(r1).add(r2.add(r3)), t = t0.add(t1).add(t2.add(t3));
-        for (; i + L <= n; i += L) {
-            long o = 4L * i;
-            FloatVector w = FloatVector.fromArray(F, a, ao + i);
-            p = w.fma(FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE), p);
-            q = w.fma(FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE), q);
-            r = w.fma(FloatVector.fromMemorySegment(F, x, x2 + o, NATIVE), r);
-            t = w.fma(FloatVector.fromMemorySegment(F, x, x3 + o, NATIVE), t);
-        }
-        // lane sums through memory: four more inlined trees would bloat this compilation past C2's inlining cutoff
-        p.intoArray(lanes, 0);
-        q.intoArray(lanes, L);
-        r.intoArray(lanes, 2 * L);
-        t.intoArray(lanes, 3 * L);
-        float sp = sumLanes(lanes, 0), sq = sumLanes(lanes, L), sr = sumLanes(lanes, 2 * L), st = sumLanes(lanes, 3 * L);
-        for (; i < n; i++) {
-            float w = a[ao + i];
-            long o = 4L * i;
-            sp += w * x.get(Bytes.NATIVE_FLOAT, x0 + o);
-            sq += w * x.get(Bytes.NATIVE_FLOAT, x1 + o);
-            sr += w * x.get(Bytes.NATIVE_FLOAT, x2 + o);
-            st += w * x.get(Bytes.NATIVE_FLOAT, x3 + o);
-        }
-        out[oo] = sp;
-        out[oo + os] = sq;
-        out[oo + 2 * os] = sr;
-        out[oo + 3 * os] = st;
-    }
-
-    /** Two dots sharing the row, as {@link #dot4} for k = 0..1. */
-    static void dot2(float[] a, int ao, MemorySegment x, long xo, long xs, int n, float[] out, int oo, int os, float[] lanes) {
-        long x0 = xo, x1 = xo + xs;
-        FloatVector z = FloatVector.zero(F);
-        FloatVector p0 = z, p1 = z, p2 = z, p3 = z, q0 = z, q1 = z, q2 = z, q3 = z;
-        int i = 0;
-        for (int bound = n - n % (4 * L); i < bound; i += 4 * L) {
-            long o = 4L * i;
-            FloatVector w = FloatVector.fromArray(F, a, ao + i);
-            p0 = w.fma(FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE), p0);
-            q0 = w.fma(FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE), q0);
-            w = FloatVector.fromArray(F, a, ao + i + L);
-            o += 4 * L;
-            p1 = w.fma(FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE), p1);
-            q1 = w.fma(FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE), q1);
-            w = FloatVector.fromArray(F, a, ao + i + 2 * L);
-            o += 4 * L;
-            p2 = w.fma(FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE), p2);
-            q2 = w.fma(FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE), q2);
-            w = FloatVector.fromArray(F, a, ao + i + 3 * L);
-            o += 4 * L;
-            p3 = w.fma(FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE), p3);
-            q3 = w.fma(FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE), q3);
-        }
-        FloatVector p = p0.add(p1).add(p2.add(p3)), q = q0.add(q1).add(q2.add(q3));
-        for (; i + L <= n; i += L) {
-            long o = 4L * i;
-            FloatVector w = FloatVector.fromArray(F, a, ao + i);
-            p = w.fma(FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE), p);
-            q = w.fma(FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE), q);
-        }
-        p.intoArray(lanes, 0);
-        q.intoArray(lanes, L);
-        float sp = sumLanes(lanes, 0), sq = sumLanes(lanes, L);
-        for (; i < n; i++) {
-            float w = a[ao + i];
-            sp += w * x.get(Bytes.NATIVE_FLOAT, x0 + 4L * i);
-            sq += w * x.get(Bytes.NATIVE_FLOAT, x1 + 4L * i);
-        }
-        out[oo] = sp;
-        out[oo + os] = sq;
+        for (; i + L <= n; i += L) s = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), s);
+        float sum = sumLanes(s);
+        for (; i < n; i++) sum += a[ao + i] * b[bo + i];
+        return sum;
     }
 
     /**
-     * The main part (the first {@code main = n - n % 4L} elements) of 16 dots at once: 4 rows of {@code a} (at
-     * {@code ao + k*as}) times 4 inputs (at byte offsets {@code xo + t*xs} of {@code x}). Pass j accumulates chunks j,
-     * j+4, j+8, ..., which is exactly accumulator {@code s_j} of {@link #dot} for each pair, so a pass needs only 16
-     * accumulators and every loaded row chunk and input chunk feeds four FMAs (half a load per FMA). Chain j of
-     * pair {@code p = 4k + t} goes to {@code acc[(16j + p)*L ..]}; {@link #finish4x4} completes the dots.
+     * 24 chains of {@link #chainDot} at once: 4 rows of decoded weights ({@code w} at {@code k*ws}, k = 0..3) times 6
+     * inputs (native floats at byte offsets {@code x0..x5} of {@code x}), over {@code chunks} vector chunks. The chain
+     * of input j and row k lives at {@code acc[ao + (4j + k)*L ..]}: read at the start unless {@code first} (then zero),
+     * written back at the end. Per chunk: 10 loads for 24 FMAs, all in registers (24 accumulators). Of the tile shapes
+     * measured here (C2, AVX-512) 4 x 6 and 8 x 3 ran fastest, at ~75% of the FMA peak; 4 x 4 reached only ~45%.
      */
-    static void chains4x4(float[] a, int ao, int as, MemorySegment x, long xo, long xs, int main, float[] acc) {
-        int a0 = ao, a1 = ao + as, a2 = ao + 2 * as, a3 = ao + 3 * as;
-        long x0 = xo, x1 = xo + xs, x2 = xo + 2 * xs, x3 = xo + 3 * xs;
-        for (int j = 0; j < 4; j++) {
+    static void tile4x6(float[] w, int ws, int chunks, MemorySegment x, long x0, long x1, long x2, long x3, long x4, long x5,
+                        float[] acc, int ao, boolean first) {
+        FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
+        if (first) {
             FloatVector z = FloatVector.zero(F);
-            FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
-            FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
-            for (int i = j * L; i < main; i += 4 * L) {
-                long o = 4L * i;
-                FloatVector w0 = FloatVector.fromArray(F, a, a0 + i), w1 = FloatVector.fromArray(F, a, a1 + i);
-                FloatVector w2 = FloatVector.fromArray(F, a, a2 + i), w3 = FloatVector.fromArray(F, a, a3 + i);
-                FloatVector v = FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE);
-                c00 = w0.fma(v, c00); c10 = w1.fma(v, c10); c20 = w2.fma(v, c20); c30 = w3.fma(v, c30);
-                v = FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE);
-                c01 = w0.fma(v, c01); c11 = w1.fma(v, c11); c21 = w2.fma(v, c21); c31 = w3.fma(v, c31);
-                v = FloatVector.fromMemorySegment(F, x, x2 + o, NATIVE);
-                c02 = w0.fma(v, c02); c12 = w1.fma(v, c12); c22 = w2.fma(v, c22); c32 = w3.fma(v, c32);
-                v = FloatVector.fromMemorySegment(F, x, x3 + o, NATIVE);
-                c03 = w0.fma(v, c03); c13 = w1.fma(v, c13); c23 = w2.fma(v, c23); c33 = w3.fma(v, c33);
-            }
-            int b = j * 16 * L; // chain j of pair p at acc[(16j + p) * L]
-            c00.intoArray(acc, b); c01.intoArray(acc, b + L); c02.intoArray(acc, b + 2 * L); c03.intoArray(acc, b + 3 * L);
-            c10.intoArray(acc, b + 4 * L); c11.intoArray(acc, b + 5 * L); c12.intoArray(acc, b + 6 * L); c13.intoArray(acc, b + 7 * L);
-            c20.intoArray(acc, b + 8 * L); c21.intoArray(acc, b + 9 * L); c22.intoArray(acc, b + 10 * L); c23.intoArray(acc, b + 11 * L);
-            c30.intoArray(acc, b + 12 * L); c31.intoArray(acc, b + 13 * L); c32.intoArray(acc, b + 14 * L); c33.intoArray(acc, b + 15 * L);
+            c00 = z; c01 = z; c02 = z; c03 = z;
+            c10 = z; c11 = z; c12 = z; c13 = z;
+            c20 = z; c21 = z; c22 = z; c23 = z;
+            c30 = z; c31 = z; c32 = z; c33 = z;
+            c40 = z; c41 = z; c42 = z; c43 = z;
+            c50 = z; c51 = z; c52 = z; c53 = z;
+        } else {
+            c00 = FloatVector.fromArray(F, acc, ao + 0 * L); c01 = FloatVector.fromArray(F, acc, ao + 1 * L); c02 = FloatVector.fromArray(F, acc, ao + 2 * L); c03 = FloatVector.fromArray(F, acc, ao + 3 * L);
+            c10 = FloatVector.fromArray(F, acc, ao + 4 * L); c11 = FloatVector.fromArray(F, acc, ao + 5 * L); c12 = FloatVector.fromArray(F, acc, ao + 6 * L); c13 = FloatVector.fromArray(F, acc, ao + 7 * L);
+            c20 = FloatVector.fromArray(F, acc, ao + 8 * L); c21 = FloatVector.fromArray(F, acc, ao + 9 * L); c22 = FloatVector.fromArray(F, acc, ao + 10 * L); c23 = FloatVector.fromArray(F, acc, ao + 11 * L);
+            c30 = FloatVector.fromArray(F, acc, ao + 12 * L); c31 = FloatVector.fromArray(F, acc, ao + 13 * L); c32 = FloatVector.fromArray(F, acc, ao + 14 * L); c33 = FloatVector.fromArray(F, acc, ao + 15 * L);
+            c40 = FloatVector.fromArray(F, acc, ao + 16 * L); c41 = FloatVector.fromArray(F, acc, ao + 17 * L); c42 = FloatVector.fromArray(F, acc, ao + 18 * L); c43 = FloatVector.fromArray(F, acc, ao + 19 * L);
+            c50 = FloatVector.fromArray(F, acc, ao + 20 * L); c51 = FloatVector.fromArray(F, acc, ao + 21 * L); c52 = FloatVector.fromArray(F, acc, ao + 22 * L); c53 = FloatVector.fromArray(F, acc, ao + 23 * L);
         }
+        for (int v = 0, i = 0; v < chunks; v++, i += L) {
+            long o = 4L * i;
+            FloatVector w0 = FloatVector.fromArray(F, w, i), w1 = FloatVector.fromArray(F, w, ws + i);
+            FloatVector w2 = FloatVector.fromArray(F, w, 2 * ws + i), w3 = FloatVector.fromArray(F, w, 3 * ws + i);
+            FloatVector u = FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE);
+            c00 = w0.fma(u, c00); c01 = w1.fma(u, c01); c02 = w2.fma(u, c02); c03 = w3.fma(u, c03);
+            u = FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE);
+            c10 = w0.fma(u, c10); c11 = w1.fma(u, c11); c12 = w2.fma(u, c12); c13 = w3.fma(u, c13);
+            u = FloatVector.fromMemorySegment(F, x, x2 + o, NATIVE);
+            c20 = w0.fma(u, c20); c21 = w1.fma(u, c21); c22 = w2.fma(u, c22); c23 = w3.fma(u, c23);
+            u = FloatVector.fromMemorySegment(F, x, x3 + o, NATIVE);
+            c30 = w0.fma(u, c30); c31 = w1.fma(u, c31); c32 = w2.fma(u, c32); c33 = w3.fma(u, c33);
+            u = FloatVector.fromMemorySegment(F, x, x4 + o, NATIVE);
+            c40 = w0.fma(u, c40); c41 = w1.fma(u, c41); c42 = w2.fma(u, c42); c43 = w3.fma(u, c43);
+            u = FloatVector.fromMemorySegment(F, x, x5 + o, NATIVE);
+            c50 = w0.fma(u, c50); c51 = w1.fma(u, c51); c52 = w2.fma(u, c52); c53 = w3.fma(u, c53);
+        }
+        c00.intoArray(acc, ao + 0 * L); c01.intoArray(acc, ao + 1 * L); c02.intoArray(acc, ao + 2 * L); c03.intoArray(acc, ao + 3 * L);
+        c10.intoArray(acc, ao + 4 * L); c11.intoArray(acc, ao + 5 * L); c12.intoArray(acc, ao + 6 * L); c13.intoArray(acc, ao + 7 * L);
+        c20.intoArray(acc, ao + 8 * L); c21.intoArray(acc, ao + 9 * L); c22.intoArray(acc, ao + 10 * L); c23.intoArray(acc, ao + 11 * L);
+        c30.intoArray(acc, ao + 12 * L); c31.intoArray(acc, ao + 13 * L); c32.intoArray(acc, ao + 14 * L); c33.intoArray(acc, ao + 15 * L);
+        c40.intoArray(acc, ao + 16 * L); c41.intoArray(acc, ao + 17 * L); c42.intoArray(acc, ao + 18 * L); c43.intoArray(acc, ao + 19 * L);
+        c50.intoArray(acc, ao + 20 * L); c51.intoArray(acc, ao + 21 * L); c52.intoArray(acc, ao + 22 * L); c53.intoArray(acc, ao + 23 * L);
     }
 
-    /**
-     * Completes the 16 dots of {@link #chains4x4} as {@link #dot} does: {@code s = (s0 + s1) + (s2 + s3)}, the
-     * remaining chunks, the lane sum, the scalar tail. Row k, input t goes to {@code out[oo + t*os + k]}. {@code acc}: at least 65L floats.
-     */
-    static void finish4x4(float[] acc, float[] a, int ao, int as, MemorySegment x, long xo, long xs, int n,
-                          float[] out, int oo, int os) {
-        int main = n - n % (4 * L);
-        for (int p = 0; p < 16; p++) { // s = (s0 + s1) + (s2 + s3), into acc[p*L ..]
-            FloatVector.fromArray(F, acc, p * L).add(FloatVector.fromArray(F, acc, (16 + p) * L))
-                    .add(FloatVector.fromArray(F, acc, (32 + p) * L).add(FloatVector.fromArray(F, acc, (48 + p) * L)))
-                    .intoArray(acc, p * L);
+    /** {@link #tile4x6} for four inputs. */
+    static void tile4x4(float[] w, int ws, int chunks, MemorySegment x, long x0, long x1, long x2, long x3,
+                        float[] acc, int ao, boolean first) {
+        FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
+        if (first) {
+            FloatVector z = FloatVector.zero(F);
+            c00 = z; c01 = z; c02 = z; c03 = z;
+            c10 = z; c11 = z; c12 = z; c13 = z;
+            c20 = z; c21 = z; c22 = z; c23 = z;
+            c30 = z; c31 = z; c32 = z; c33 = z;
+        } else {
+            c00 = FloatVector.fromArray(F, acc, ao + 0 * L); c01 = FloatVector.fromArray(F, acc, ao + 1 * L); c02 = FloatVector.fromArray(F, acc, ao + 2 * L); c03 = FloatVector.fromArray(F, acc, ao + 3 * L);
+            c10 = FloatVector.fromArray(F, acc, ao + 4 * L); c11 = FloatVector.fromArray(F, acc, ao + 5 * L); c12 = FloatVector.fromArray(F, acc, ao + 6 * L); c13 = FloatVector.fromArray(F, acc, ao + 7 * L);
+            c20 = FloatVector.fromArray(F, acc, ao + 8 * L); c21 = FloatVector.fromArray(F, acc, ao + 9 * L); c22 = FloatVector.fromArray(F, acc, ao + 10 * L); c23 = FloatVector.fromArray(F, acc, ao + 11 * L);
+            c30 = FloatVector.fromArray(F, acc, ao + 12 * L); c31 = FloatVector.fromArray(F, acc, ao + 13 * L); c32 = FloatVector.fromArray(F, acc, ao + 14 * L); c33 = FloatVector.fromArray(F, acc, ao + 15 * L);
         }
-        if (main == n && L == 16) { // the usual case: 16 lane sums at once
-            sumLanes16(acc);
-            for (int p = 0; p < 16; p++) out[oo + (p & 3) * os + (p >>> 2)] = acc[p];
-            return;
+        for (int v = 0, i = 0; v < chunks; v++, i += L) {
+            long o = 4L * i;
+            FloatVector w0 = FloatVector.fromArray(F, w, i), w1 = FloatVector.fromArray(F, w, ws + i);
+            FloatVector w2 = FloatVector.fromArray(F, w, 2 * ws + i), w3 = FloatVector.fromArray(F, w, 3 * ws + i);
+            FloatVector u = FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE);
+            c00 = w0.fma(u, c00); c01 = w1.fma(u, c01); c02 = w2.fma(u, c02); c03 = w3.fma(u, c03);
+            u = FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE);
+            c10 = w0.fma(u, c10); c11 = w1.fma(u, c11); c12 = w2.fma(u, c12); c13 = w3.fma(u, c13);
+            u = FloatVector.fromMemorySegment(F, x, x2 + o, NATIVE);
+            c20 = w0.fma(u, c20); c21 = w1.fma(u, c21); c22 = w2.fma(u, c22); c23 = w3.fma(u, c23);
+            u = FloatVector.fromMemorySegment(F, x, x3 + o, NATIVE);
+            c30 = w0.fma(u, c30); c31 = w1.fma(u, c31); c32 = w2.fma(u, c32); c33 = w3.fma(u, c33);
         }
-        for (int p = 0; p < 16; p++) {
-            int ak = ao + (p >>> 2) * as;
-            long xt = xo + (p & 3) * xs;
-            FloatVector s = FloatVector.fromArray(F, acc, p * L);
-            int i = main;
-            for (; i + L <= n; i += L) s = FloatVector.fromArray(F, a, ak + i).fma(FloatVector.fromMemorySegment(F, x, xt + 4L * i, NATIVE), s);
-            s.intoArray(acc, 64 * L);
-            float sum = sumLanes(acc, 64 * L);
-            for (; i < n; i++) sum += a[ak + i] * x.get(Bytes.NATIVE_FLOAT, xt + 4L * i);
-            out[oo + (p & 3) * os + (p >>> 2)] = sum;
-        }
+        c00.intoArray(acc, ao + 0 * L); c01.intoArray(acc, ao + 1 * L); c02.intoArray(acc, ao + 2 * L); c03.intoArray(acc, ao + 3 * L);
+        c10.intoArray(acc, ao + 4 * L); c11.intoArray(acc, ao + 5 * L); c12.intoArray(acc, ao + 6 * L); c13.intoArray(acc, ao + 7 * L);
+        c20.intoArray(acc, ao + 8 * L); c21.intoArray(acc, ao + 9 * L); c22.intoArray(acc, ao + 10 * L); c23.intoArray(acc, ao + 11 * L);
+        c30.intoArray(acc, ao + 12 * L); c31.intoArray(acc, ao + 13 * L); c32.intoArray(acc, ao + 14 * L); c33.intoArray(acc, ao + 15 * L);
     }
 
-    /**
-     * Lane sums for the fused small-batch kernels: {@code acc[(4g + t)*L ..]} holds the final vector of row
-     * {@code r + g} and input t ({@code g < rowCount <= 4}); each goes to {@code out[oo + t*os + r + g]} for t < nt.
-     */
-    static void finishRows4(float[] acc, int rowCount, int nt, float[] out, int oo, int os, int r) {
-        if (L == 16 && rowCount == 4) {
-            sumLanes16(acc);
-            for (int p = 0; p < 16; p++) if ((p & 3) < nt) out[oo + (p & 3) * os + r + (p >>> 2)] = acc[p];
-            return;
+    /** {@link #tile4x4} for two inputs. */
+    static void tile4x2(float[] w, int ws, int chunks, MemorySegment x, long x0, long x1, float[] acc, int ao, boolean first) {
+        FloatVector c00, c01, c02, c03, c10, c11, c12, c13;
+        if (first) {
+            FloatVector z = FloatVector.zero(F);
+            c00 = z; c01 = z; c02 = z; c03 = z; c10 = z; c11 = z; c12 = z; c13 = z;
+        } else {
+            c00 = FloatVector.fromArray(F, acc, ao); c01 = FloatVector.fromArray(F, acc, ao + L);
+            c02 = FloatVector.fromArray(F, acc, ao + 2 * L); c03 = FloatVector.fromArray(F, acc, ao + 3 * L);
+            c10 = FloatVector.fromArray(F, acc, ao + 4 * L); c11 = FloatVector.fromArray(F, acc, ao + 5 * L);
+            c12 = FloatVector.fromArray(F, acc, ao + 6 * L); c13 = FloatVector.fromArray(F, acc, ao + 7 * L);
         }
-        for (int p = 0; p < 4 * rowCount; p++) if ((p & 3) < nt) out[oo + (p & 3) * os + r + (p >>> 2)] = sumLanes(acc, p * L);
+        for (int v = 0, i = 0; v < chunks; v++, i += L) {
+            long o = 4L * i;
+            FloatVector w0 = FloatVector.fromArray(F, w, i), w1 = FloatVector.fromArray(F, w, ws + i);
+            FloatVector w2 = FloatVector.fromArray(F, w, 2 * ws + i), w3 = FloatVector.fromArray(F, w, 3 * ws + i);
+            FloatVector u = FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE);
+            c00 = w0.fma(u, c00); c01 = w1.fma(u, c01); c02 = w2.fma(u, c02); c03 = w3.fma(u, c03);
+            u = FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE);
+            c10 = w0.fma(u, c10); c11 = w1.fma(u, c11); c12 = w2.fma(u, c12); c13 = w3.fma(u, c13);
+        }
+        c00.intoArray(acc, ao); c01.intoArray(acc, ao + L); c02.intoArray(acc, ao + 2 * L); c03.intoArray(acc, ao + 3 * L);
+        c10.intoArray(acc, ao + 4 * L); c11.intoArray(acc, ao + 5 * L); c12.intoArray(acc, ao + 6 * L); c13.intoArray(acc, ao + 7 * L);
+    }
+
+    /** {@link #tile4x4} for one input (four independent chains, one input load per four FMAs). */
+    static void tile4x1(float[] w, int ws, int chunks, MemorySegment x, long x0, float[] acc, int ao, boolean first) {
+        FloatVector c0, c1, c2, c3;
+        if (first) {
+            c0 = c1 = c2 = c3 = FloatVector.zero(F);
+        } else {
+            c0 = FloatVector.fromArray(F, acc, ao); c1 = FloatVector.fromArray(F, acc, ao + L);
+            c2 = FloatVector.fromArray(F, acc, ao + 2 * L); c3 = FloatVector.fromArray(F, acc, ao + 3 * L);
+        }
+        for (int v = 0, i = 0; v < chunks; v++, i += L) {
+            FloatVector u = FloatVector.fromMemorySegment(F, x, x0 + 4L * i, NATIVE);
+            c0 = FloatVector.fromArray(F, w, i).fma(u, c0);
+            c1 = FloatVector.fromArray(F, w, ws + i).fma(u, c1);
+            c2 = FloatVector.fromArray(F, w, 2 * ws + i).fma(u, c2);
+            c3 = FloatVector.fromArray(F, w, 3 * ws + i).fma(u, c3);
+        }
+        c0.intoArray(acc, ao); c1.intoArray(acc, ao + L); c2.intoArray(acc, ao + 2 * L); c3.intoArray(acc, ao + 3 * L);
     }
 
     // Lane selections for sumLanes16: level h pairs two vectors holding 16/(2h) partial vectors of 2h lanes each, and
@@ -275,20 +231,22 @@ public final class VectorMath {
     }
 
     /**
-     * {@link #sumLanes(FloatVector)} of the 16 vectors at {@code acc[p*16 ..]}, p = 0..15, all at once (L = 16): each
-     * level adds the halves of two vectors' partial sums into one vector (the same additions as the tree, done
-     * across vectors), so 16 sums cost 15 adds and 30 lane selections. Results land in {@code acc[0..16)}.
+     * {@link #sumLanes(FloatVector)} of the 16 vectors at {@code acc[base + p*16 ..]}, p = 0..15, all at once (L = 16):
+     * each level adds the halves of two vectors' partial sums into one vector (the same additions as the tree, done
+     * across vectors), so 16 sums cost 15 adds and 30 lane selections. Results land in {@code acc[base .. base+16)};
+     * {@code acc[scratch .. scratch+128)} is overwritten.
      */
-    static void sumLanes16(float[] acc) {
-        int in = 0, out = 256; // levels alternate between acc[0..256) and acc[256..384)
+    static void sumLanes16(float[] acc, int base, int scratch) {
+        int in = base, out = scratch; // levels alternate between the two areas
         for (int h = 8; h >= 1; h /= 2) { // h outputs per level: pairs (2q, 2q+1) of the level's inputs
             FloatVector lo = LO[h], hi = HI[h];
             for (int q = 0; q < h; q++) {
                 FloatVector u = FloatVector.fromArray(F, acc, in + 32 * q), v = FloatVector.fromArray(F, acc, in + 32 * q + 16);
                 lo.selectFrom(u, v).add(hi.selectFrom(u, v)).intoArray(acc, out + 16 * q);
             }
+            int next = in;
             in = out;
-            out = out == 256 ? 0 : 256;
+            out = next;
         }
     }
 

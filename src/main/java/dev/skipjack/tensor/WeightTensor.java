@@ -7,14 +7,28 @@ import dev.skipjack.gguf.TensorInfo;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import static dev.skipjack.tensor.Simd.L;
+
 /**
  * A read-only matrix of {@code rows x cols} weights in one GGML type, backed by the memory-mapped file.
- * One subclass per tensor type supplies three decoders that agree bit for bit: a scalar reference
- * ({@link #dequantizeRowScalar}), a vector one ({@link #decodeRows}) and fused row-times-vector dots
- * ({@link #dotRows}); the matmul loop lives here so every type shares the same summation order (see {@link #matmul}).
- * The per-type kernels take row ranges, so each is compiled as its own unit with its vector helpers inlined.
+ * One subclass per tensor type supplies two decoders that agree bit for bit: a scalar reference
+ * ({@link #dequantizeRowScalar}) and a vector one ({@link #decodeSpan}). The matmul lives here, once for all types
+ * (see {@link #matmul}): it decodes a few rows at a time into an L1-sized scratch and runs register-tiled kernels
+ * over them, so each weight is read and decoded once however many inputs there are.
  */
 public abstract class WeightTensor {
+    /**
+     * Columns per K block of the matmul: a multiple of every block size (256) and of the vector width, and small
+     * enough that four decoded rows (8 KB) and the inputs' slices stay in the L1 cache while the tiles run.
+     */
+    static final int KB = 512;
+    /**
+     * Up to this many inputs, block-quantized types decode whole rows instead of K blocks: with few inputs the scratch
+     * is read only a few times, and long row streams keep the prefetchers ahead (measured: Q8_0 and Q4_0 at n = 2..4
+     * 15-25% faster; F16 and BF16, whose decoders are stream-bound already, 10-40% slower, so they keep K blocks).
+     */
+    static final int WHOLE_ROWS = 4;
+
     protected final String name;
     protected final int rows;
     protected final int cols;
@@ -33,28 +47,29 @@ public abstract class WeightTensor {
 
     /** Decodes row {@code row} into {@code dst[off .. off+cols)}. */
     public final void dequantizeRow(int row, float[] dst, int off) {
-        if (Simd.ENABLED) decodeRows(row, row + 1, dst, off); else dequantizeRowScalar(row, dst, off);
+        decode(row, 0, cols, dst, off);
     }
 
     /** The reference decoder: plain scalar code following the GGML block layout. */
     abstract void dequantizeRowScalar(int row, float[] dst, int off);
 
     /**
-     * Vector decoder of rows {@code [r0, r1)} into {@code dst} from {@code off}, one row after the other; bit-identical
-     * to {@link #dequantizeRowScalar}. Only called when {@link Simd#ENABLED}.
+     * Vector decoder of columns {@code [c0, c0+len)} of row {@code row} into {@code dst} from {@code off},
+     * bit-identical to {@link #dequantizeRowScalar}. {@code c0} is a multiple of {@link #KB}; {@code len} is a multiple
+     * of the type's block size or ends the row. Only called when {@link Simd#ENABLED}.
      */
-    abstract void decodeRows(int r0, int r1, float[] dst, int off);
+    abstract void decodeSpan(int row, int c0, int len, float[] dst, int off);
 
-    /**
-     * {@code out[r] = VectorMath.dot(dequantized row r, cols activations at byte offset xo of x)} for rows
-     * {@code [r0, r1)}, bit for bit. This default decodes each row into a scratch row; the types override it with
-     * fused kernels that decode the weights in registers (where the vector width allows).
-     */
-    void dotRows(int r0, int r1, MemorySegment x, long xo, float[] out) {
-        float[] w = Scratch.row(cols);
-        for (int r = r0; r < r1; r++) {
-            dequantizeRow(r, w, 0);
-            out[r] = VectorMath.dot(w, 0, x, xo, cols);
+    /** Columns {@code [c0, c0+len)} of row {@code row}, by the vector decoder where there is one. */
+    final void decode(int row, int c0, int len, float[] dst, int off) {
+        if (Simd.ENABLED) {
+            decodeSpan(row, c0, len, dst, off);
+        } else if (c0 == 0 && len == cols) {
+            dequantizeRowScalar(row, dst, off);
+        } else {
+            float[] full = Scratch.fullRow(cols);
+            dequantizeRowScalar(row, full, 0);
+            System.arraycopy(full, c0, dst, off, len);
         }
     }
 
@@ -91,11 +106,13 @@ public abstract class WeightTensor {
 
     /**
      * {@code out[t*rows + r] = sum_c W[r][c] * x[t*cols + c]} for {@code n} input vectors.
-     * Every element is {@link VectorMath#dot} of the dequantized row and the input, whose summation order depends
-     * only on {@code cols}: a token's result is bit-identical whatever the batch size (batch invariance) and
-     * whichever thread computes it. A single input takes the fused {@link #dotRows}; a batch decodes each row once
-     * into a scratch row (in L1) and dots it with four inputs at a time. The inputs are first copied to an aligned
-     * native buffer (see {@link VectorMath}).
+     *
+     * <p>Every element is {@link VectorMath#chainDot} of the decoded row and the input: one vector accumulator runs
+     * over the chunks in order, then {@link VectorMath#sumLanes} and the scalar tail. That order depends only on
+     * {@code cols}, so a token's result is bit-identical whatever the batch size (batch invariance) and whichever
+     * thread computes it; and because each (row, input) pair needs just one accumulator, a 4 x 4 tile of pairs fits in
+     * registers with every loaded vector feeding four FMAs. The inputs are first copied to an aligned native buffer
+     * (see {@link VectorMath}).
      */
     public void matmul(float[] x, int n, float[] out, Parallel pool) {
         if (x.length < n * cols || out.length < n * rows) {
@@ -110,50 +127,65 @@ public abstract class WeightTensor {
         }
     }
 
-    static final boolean FUSED = !Boolean.getBoolean("skipjack.noFused"); // TEMP experiment switch
-
     /**
-     * Fused kernel for small batches: {@code out[oo + t*os + r] = dot(row r, input t)} for the {@code nt <= 4} inputs
-     * at byte offsets {@code xo + t*xs} and rows {@code [r0, r1)}, decoding each weight vector once in registers for
-     * all of them. Returns false where a type has no such kernel (the caller then takes the decoded-row path).
+     * Single-input kernel of the types that have one: {@code out[r] = chainDot(row r, x)} for rows {@code [r0, r1)},
+     * decoding four rows at a time in registers (four independent chains share each input load). Only called with
+     * {@code cols} a multiple of L. Returns false where the type has none (the tiles then run with one input).
      */
-    boolean dotRows4(int r0, int r1, MemorySegment x, long xo, long xs, int nt, float[] out, int oo, int os) {
+    boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
         return false;
     }
 
     /**
-     * The kernel over rows {@code [r0, r1)}; {@code x} holds the n inputs as native floats. A batch decodes four rows
-     * at a time and runs {@link VectorMath#chains4x4} over each four-input tile (half a load per FMA); leftover rows
-     * and inputs take {@link VectorMath#dot4}, {@link VectorMath#dot2} and {@link VectorMath#dot}, all in the same order.
+     * The kernel over rows {@code [r0, r1)}; {@code x} holds the n inputs as native floats. Four rows at a time, one K
+     * block at a time: the block's columns of the four rows are decoded into scratch (once, whatever n), then every
+     * input runs over them in tiles of 4 x 4, 4 x 2 or 4 x 1 pairs, whose accumulators are parked in {@code acc} between
+     * blocks (exact stores, so the order stays that of one chain). Missing rows repeat the last one and a fourth input
+     * of a three-input tile repeats the third; their results are dropped.
      */
     final void matmulRows(MemorySegment x, int n, float[] out, int r0, int r1) {
-        if (n == 1) {
-            dotRows(r0, r1, x, 0, out);
-            return;
-        }
-        long stride = 4L * cols;
-        if (n <= 4 && FUSED && dotRows4(r0, r1, x, 0, stride, n, out, 0, rows)) return;
-        float[] w = Scratch.row(4 * cols), acc = Scratch.acc();
-        int main = cols - cols % (4 * Simd.L);
+        if (n == 1 && Simd.ENABLED && cols % L == 0 && dotRows(r0, r1, x, out)) return;
+        int kb = n <= WHOLE_ROWS && type().blockSize > 1 ? cols : Math.min(KB, cols), main = cols - cols % L;
+        float[] w = Scratch.row(4 * kb);
+        int padded = n + 2; // a padded tile writes at most two chains per row beyond n
+        int sums = 4 * padded * L; // the lane sums' scratch after the accumulators
+        float[] acc = Scratch.acc(sums + 8 * L);
+        long xs = 4L * cols;
         for (int b0 = r0; b0 < r1; b0 += 4) {
-            int b1 = Math.min(r1, b0 + 4);
-            if (Simd.ENABLED) decodeRows(b0, b1, w, 0);
-            else for (int r = b0; r < b1; r++) dequantizeRowScalar(r, w, (r - b0) * cols);
-            int t = 0;
-            if (b1 - b0 == 4) {
-                for (; t + 4 <= n; t += 4) {
-                    VectorMath.chains4x4(w, 0, cols, x, t * stride, stride, main, acc);
-                    VectorMath.finish4x4(acc, w, 0, cols, x, t * stride, stride, cols, out, t * rows + b0, rows);
+            int nr = Math.min(4, r1 - b0);
+            for (int c0 = 0; c0 < cols; c0 += kb) {
+                int len = Math.min(kb, cols - c0);
+                for (int k = 0; k < 4; k++) decode(b0 + Math.min(k, nr - 1), c0, len, w, k * kb);
+                int chunks = (Math.min(c0 + len, main) - c0) / L;
+                boolean first = c0 == 0;
+                long xc = 4L * c0;
+                int t = 0;
+                for (; n - t >= 5; t += 6) {
+                    long x0 = t * xs + xc, x5 = Math.min(t + 5, n - 1) * xs + xc;
+                    VectorMath.tile4x6(w, kb, chunks, x, x0, x0 + xs, x0 + 2 * xs, x0 + 3 * xs, x0 + 4 * xs, x5, acc, 4 * t * L, first);
                 }
+                if (n - t >= 3) {
+                    long x0 = t * xs + xc, x3 = Math.min(t + 3, n - 1) * xs + xc;
+                    VectorMath.tile4x4(w, kb, chunks, x, x0, x0 + xs, x0 + 2 * xs, x3, acc, 4 * t * L, first);
+                } else if (n - t == 2) VectorMath.tile4x2(w, kb, chunks, x, t * xs + xc, (t + 1) * xs + xc, acc, 4 * t * L, first);
+                else if (n - t == 1) VectorMath.tile4x1(w, kb, chunks, x, t * xs + xc, acc, 4 * t * L, first);
             }
-            for (; t + 4 <= n; t += 4) {
-                for (int r = b0; r < b1; r++) VectorMath.dot4(w, (r - b0) * cols, x, t * stride, stride, cols, out, t * rows + r, rows, acc);
-            }
-            for (; t + 2 <= n; t += 2) {
-                for (int r = b0; r < b1; r++) VectorMath.dot2(w, (r - b0) * cols, x, t * stride, stride, cols, out, t * rows + r, rows, acc);
-            }
-            if (t < n) {
-                for (int r = b0; r < b1; r++) out[t * rows + r] = VectorMath.dot(w, (r - b0) * cols, x, t * stride, cols);
+            // lane sums and the scalar tail (its weights are still in the scratch: the tail lies in the last block)
+            int tail = cols - main, wt = main - kb * ((cols - 1) / kb); // the tail's offset within the last block
+            for (int t = 0; t < n; t += 4) {
+                if (tail == 0 && L == 16 && nr == 4 && n - t >= 4) {
+                    VectorMath.sumLanes16(acc, 4 * t * L, sums);
+                    for (int p = 0; p < 16; p++) out[(t + (p >>> 2)) * rows + b0 + (p & 3)] = acc[4 * t * L + p];
+                    continue;
+                }
+                for (int j = t; j < Math.min(n, t + 4); j++) {
+                    for (int k = 0; k < nr; k++) {
+                        float sum = VectorMath.sumLanes(acc, (4 * j + k) * L);
+                        long xt = j * xs + 4L * main;
+                        for (int i = 0; i < tail; i++) sum += w[k * kb + wt + i] * x.get(Bytes.NATIVE_FLOAT, xt + 4L * i);
+                        out[j * rows + b0 + k] = sum;
+                    }
+                }
             }
         }
     }

@@ -15,9 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The vector kernels against the scalar reference, bit for bit: {@link WeightTensor#decodeRows} equals
- * {@link WeightTensor#dequantizeRowScalar}, and matmul of any batch size and thread count equals
- * {@link VectorMath#dot} of each scalar-decoded row with each input. Weights are random bytes (so every code,
+ * The vector kernels against the scalar reference, bit for bit: {@link WeightTensor#decodeSpan} equals
+ * {@link WeightTensor#dequantizeRowScalar} (whole rows and K blocks), and matmul of any batch size and thread count
+ * equals {@link VectorMath#chainDot} of each scalar-decoded row with each input. Weights are random bytes (so every code,
  * scale and special value occurs) with block scales kept finite for the matmul checks.
  */
 class KernelsTest {
@@ -53,11 +53,11 @@ class KernelsTest {
     @ParameterizedTest(name = "{0} rows={1} cols={2}")
     @CsvSource({
             "F32, 5, 1", "F32, 37, 63", "F32, 17, 64", "F32, 3, 200", "F32, 16, 1000",
-            "F16, 5, 7", "F16, 37, 65", "F16, 9, 128", "F16, 33, 300",
+            "F16, 5, 7", "F16, 37, 65", "F16, 9, 128", "F16, 33, 300", "F16, 7, 1100",
             "BF16, 5, 15", "BF16, 37, 17", "BF16, 18, 130", "BF16, 33, 576",
             "Q8_0, 37, 32", "Q8_0, 17, 96", "Q8_0, 33, 160", "Q8_0, 5, 576",
-            "Q4_0, 37, 32", "Q4_0, 19, 96", "Q4_0, 16, 224",
-            "Q4_1, 37, 64", "Q4_1, 21, 96", "Q4_1, 3, 288",
+            "Q4_0, 37, 32", "Q4_0, 19, 96", "Q4_0, 16, 224", "Q4_0, 5, 1056",
+            "Q4_1, 37, 64", "Q4_1, 21, 96", "Q4_1, 3, 288", "Q4_1, 6, 640",
             "Q4_K, 37, 256", "Q4_K, 17, 768", "Q5_K, 37, 256", "Q5_K, 9, 512",
             "Q6_K, 37, 256", "Q6_K, 1, 256", "Q6_K, 20, 1280"})
     void vectorKernelsMatchScalarReference(GgmlType type, int rows, int cols) {
@@ -69,22 +69,26 @@ class KernelsTest {
             // decoding
             float[] ref = new float[rows * cols];
             for (int r = 0; r < rows; r++) w.dequantizeRowScalar(r, ref, r * cols);
-            float[] all = new float[rows * cols + 3], one = new float[rows * cols + 5];
-            w.decodeRows(0, rows, all, 3);
-            for (int r = rows - 1; r >= 0; r--) w.decodeRows(r, r + 1, one, r * cols + 5);
+            float[] all = new float[rows * cols + 3], spans = new float[rows * cols + 5];
+            for (int r = 0; r < rows; r++) w.decodeSpan(r, 0, cols, all, 3 + r * cols);
+            for (int r = rows - 1; r >= 0; r--) {
+                for (int c0 = 0; c0 < cols; c0 += WeightTensor.KB) {
+                    w.decodeSpan(r, c0, Math.min(WeightTensor.KB, cols - c0), spans, r * cols + 5 + c0);
+                }
+            }
             for (int i = 0; i < rows * cols; i++) {
                 assertSameBits(ref[i], all[i + 3], type + " element " + i);
-                assertSameBits(ref[i], one[i + 5], type + " element " + i + " (single row)");
+                assertSameBits(ref[i], spans[i + 5], type + " element " + i + " (K blocks)");
             }
 
             // matmul, every batch size and thread count, against dot of the scalar-decoded rows
             Random rnd = new Random(cols);
-            for (int n = 1; n <= 9; n++) {
+            for (int n : new int[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 18}) {
                 float[] x = new float[n * cols];
                 for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
                 float[] want = new float[n * rows];
                 for (int t = 0; t < n; t++) {
-                    for (int r = 0; r < rows; r++) want[t * rows + r] = VectorMath.dot(ref, r * cols, x, t * cols, cols);
+                    for (int r = 0; r < rows; r++) want[t * rows + r] = VectorMath.chainDot(ref, r * cols, x, t * cols, cols);
                 }
                 for (Parallel pool : new Parallel[]{pool1, pool2, pool3}) {
                     float[] out = new float[n * rows];
