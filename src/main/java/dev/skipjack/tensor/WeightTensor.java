@@ -6,6 +6,7 @@ import dev.skipjack.gguf.TensorInfo;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import static dev.skipjack.tensor.Simd.L;
 
@@ -142,7 +143,14 @@ public abstract class WeightTensor {
      * input runs over them in tiles of 4 x 4, 4 x 2 or 4 x 1 pairs, whose accumulators are parked in {@code acc} between
      * blocks (exact stores, so the order stays that of one chain). Missing rows repeat the last one and a fourth input
      * of a three-input tile repeats the third; their results are dropped.
+     *
+     * <p>Java has no prefetch instruction, and decoding a block stalls on memory while the tiles that follow leave the
+     * memory bus idle; so while a group computes, the next group's bytes are read, one byte per cache line, spread
+     * over its tiles (measured: Q8_0 n = 2 20% faster, other cases 0-5%).
      */
+    /** Written only in a case that never happens, so that C2 keeps the touching loads of {@link #matmulRows}. */
+    static volatile int prefetchSink;
+
     final void matmulRows(MemorySegment x, int n, float[] out, int r0, int r1) {
         if (n == 1 && Simd.ENABLED && cols % L == 0 && dotRows(r0, r1, x, out)) return;
         int kb = n <= WHOLE_ROWS && type().blockSize > 1 ? cols : Math.min(KB, cols), main = cols - cols % L;
@@ -151,8 +159,13 @@ public abstract class WeightTensor {
         int sums = 4 * padded * L; // the lane sums' scratch after the accumulators
         float[] acc = Scratch.acc(sums + 8 * L);
         long xs = 4L * cols;
+        int spans = (cols + kb - 1) / kb, tiles = spans * (n / 6 + (n % 6 == 0 ? 0 : 1));
+        int sink = 0;
         for (int b0 = r0; b0 < r1; b0 += 4) {
             int nr = Math.min(4, r1 - b0);
+            // the next group's rows (contiguous bytes), touched a few cache lines per tile while this group computes
+            long pf = Math.min(b0 + 4, r1) * rowBytes, pfEnd = Math.min(b0 + 8, r1) * rowBytes;
+            long pfStep = Math.ceilDiv(pfEnd - pf, 64L * tiles) * 64;
             for (int c0 = 0; c0 < cols; c0 += kb) {
                 int len = Math.min(kb, cols - c0);
                 for (int k = 0; k < 4; k++) decode(b0 + Math.min(k, nr - 1), c0, len, w, k * kb);
@@ -160,6 +173,10 @@ public abstract class WeightTensor {
                 boolean first = c0 == 0;
                 long xc = 4L * c0;
                 int t = 0;
+                for (; t < n; t += 6) { // touch the lines of the tile starting at t (at most one tile per six inputs)
+                    for (long end = Math.min(pfEnd, pf + pfStep); pf < end; pf += 64) sink += data.get(ValueLayout.JAVA_BYTE, pf);
+                }
+                t = 0;
                 for (; n - t >= 5; t += 6) {
                     long x0 = t * xs + xc, x5 = Math.min(t + 5, n - 1) * xs + xc;
                     VectorMath.tile4x6(w, kb, chunks, x, x0, x0 + xs, x0 + 2 * xs, x0 + 3 * xs, x0 + 4 * xs, x5, acc, 4 * t * L, first);
@@ -170,6 +187,7 @@ public abstract class WeightTensor {
                 } else if (n - t == 2) VectorMath.tile4x2(w, kb, chunks, x, t * xs + xc, (t + 1) * xs + xc, acc, 4 * t * L, first);
                 else if (n - t == 1) VectorMath.tile4x1(w, kb, chunks, x, t * xs + xc, acc, 4 * t * L, first);
             }
+            if (sink == 42) prefetchSink = sink; // keeps the touches alive (C2 drops loads whose values are unused)
             // lane sums and the scalar tail (its weights are still in the scratch: the tail lies in the last block)
             int tail = cols - main, wt = main - kb * ((cols - 1) / kb); // the tail's offset within the last block
             for (int t = 0; t < n; t += 4) {
