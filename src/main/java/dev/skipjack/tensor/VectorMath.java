@@ -10,10 +10,10 @@ import java.nio.ByteOrder;
 /**
  * Float vector kernels with a summation order fixed by the length alone (never by batch or thread).
  *
- * <p>The order of {@link #dot} is the contract every matmul kernel reproduces bit for bit: vector chunk
- * {@code v} (elements {@code [vL, vL+L)}) of the first {@code 4*floor(V/4)} chunks is FMA'd into accumulator
- * {@code s[v % 4]}; then {@code s = (s0 + s1) + (s2 + s3)}; the remaining {@code V % 4} chunks are FMA'd into
- * {@code s} in turn; then {@link #sumLanes}; then the scalar tail adds {@code a[i] * b[i]} one by one.
+ * <p>The order of {@link #chainDot} is the contract every matmul kernel reproduces bit for bit: one accumulator
+ * FMAs vector chunk {@code v} (elements {@code [vL, vL+L)}) for v = 0, 1, ... in turn; then {@link #sumLanes}; then
+ * the scalar tail adds {@code a[i] * b[i]} one by one. {@link #dot} (four accumulators, for attention and norms) is
+ * faster for a single long dot, but would need four accumulators per (row, input) pair in a matmul tile.
  *
  * <p>The matmul kernels read their input vectors from a 64-byte aligned native segment (a copy of the
  * activations): a Java float[] is only 16-byte aligned, and split 512-bit loads cost up to half the FMA rate.
