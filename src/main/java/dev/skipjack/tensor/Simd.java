@@ -27,7 +27,6 @@ final class Simd {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     static final VectorSpecies<Short> S = ENABLED ? VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16)) : null;
     static final VectorSpecies<Byte> B = ENABLED ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
-    static final VectorSpecies<Byte> B2 = ENABLED ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 16)) : null;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private Simd() {}
@@ -48,23 +47,6 @@ final class Simd {
      */
     static ByteVector high4(ByteVector b) {
         return b.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF);
-    }
-
-    /** {@code (b << 4) & 0x30}-style bit moves for 6-bit quants: {@code b} shifted as 16-bit lanes, then masked. */
-    static ByteVector shiftMask(ByteVector b, int left, byte mask) {
-        ShortVector s = b.reinterpretAsShorts();
-        s = left > 0 ? s.lanewise(VectorOperators.LSHL, left) : left < 0 ? s.lanewise(VectorOperators.LSHR, -left) : s;
-        return s.reinterpretAsBytes().and(mask);
-    }
-
-    /** 2L bytes (one 32-byte load for L = 16); see {@link #b2f(ByteVector, int)}. */
-    static ByteVector bytes32(MemorySegment s, long off) {
-        return ByteVector.fromMemorySegment(B2, s, off, LE);
-    }
-
-    /** Bytes {@code [part*L, part*L + L)} of a {@link #bytes32} vector as floats. */
-    static FloatVector b2f(ByteVector q, int part) {
-        return (FloatVector) q.convertShape(VectorOperators.B2F, F, part);
     }
 
     /** L raw bytes at {@code off}. */

@@ -48,24 +48,6 @@ public final class VectorMath {
         return sum;
     }
 
-    /** {@link #dot} of {@code a[ao..ao+n)} and the native floats at byte offset {@code xo} of {@code x}. */
-    static float dot(float[] a, int ao, MemorySegment x, long xo, int n) {
-        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-        int i = 0;
-        for (int bound = n - n % (4 * L); i < bound; i += 4 * L) {
-            long o = xo + 4L * i;
-            s0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromMemorySegment(F, x, o, NATIVE), s0);
-            s1 = FloatVector.fromArray(F, a, ao + i + L).fma(FloatVector.fromMemorySegment(F, x, o + 4 * L, NATIVE), s1);
-            s2 = FloatVector.fromArray(F, a, ao + i + 2 * L).fma(FloatVector.fromMemorySegment(F, x, o + 8 * L, NATIVE), s2);
-            s3 = FloatVector.fromArray(F, a, ao + i + 3 * L).fma(FloatVector.fromMemorySegment(F, x, o + 12 * L, NATIVE), s3);
-        }
-        FloatVector s = s0.add(s1).add(s2.add(s3));
-        for (; i + L <= n; i += L) s = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromMemorySegment(F, x, xo + 4L * i, NATIVE), s);
-        float sum = sumLanes(s);
-        for (; i < n; i++) sum += a[ao + i] * x.get(Bytes.NATIVE_FLOAT, xo + 4L * i);
-        return sum;
-    }
-
     /**
      * The matmul's dot order ({@link WeightTensor#matmul}): one accumulator FMAs the whole-vector chunks of
      * {@code a[ao..ao+n)} and {@code b[bo..bo+n)} in order, then {@link #sumLanes}, then the scalar tail one by one.
