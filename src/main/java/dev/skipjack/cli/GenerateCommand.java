@@ -58,6 +58,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin DraftOptions draft;
 
+    static final int WARMUP_ROUNDS = 20;
+    static final long WARMUP_NANOS = 1_500_000_000L;
+
     @Option(names = "--compare", description = "Also run plain decoding on the same prompt and report the speedup.")
     boolean compare;
 
@@ -79,10 +82,15 @@ final class GenerateCommand implements Callable<Integer> {
             TokenListener listener = json ? TokenListener.NONE : (id, piece) -> { out.print(piece); out.flush(); };
             Decoder decoder = draft.decoder(model, err);
             if (compare) {
-                // untimed warm-up of both decoders, so that neither pays for JIT compilation in the comparison
-                GenerationParams warm = new GenerationParams(Math.min(16, maxTokens), sampling, ignoreEos);
-                model.generate(new AutoregressiveDecoder(model.tokenizer()), tokens, warm, null);
-                model.generate(decoder, tokens, warm, null);
+                // Untimed warm-up of both decoders, so that neither pays for JIT compilation in the comparison: a
+                // short run compiles little (C2 waits for ~10^4 calls), so rounds repeat for a second or so. On large
+                // models one round is enough, as each call already loops long enough to be compiled.
+                GenerationParams warm = new GenerationParams(Math.min(32, maxTokens), sampling, ignoreEos);
+                long start = System.nanoTime();
+                for (int round = 0; round < WARMUP_ROUNDS && (round == 0 || System.nanoTime() - start < WARMUP_NANOS); round++) {
+                    model.generate(new AutoregressiveDecoder(model.tokenizer()), tokens, warm, null);
+                    model.generate(decoder, tokens, warm, null);
+                }
             }
             GenerationResult r = model.generate(decoder, tokens, params, listener);
             GenerationResult baseline = null;

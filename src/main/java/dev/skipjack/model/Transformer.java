@@ -117,8 +117,7 @@ public final class Transformer {
             }
             if (skip == null || !skip.skipMlp(l)) {
                 rmsNorm(x, w.ffnNorm(), xb, n, dim);
-                w.gate().matmul(xb, n, s.hb, pool);
-                w.up().matmul(xb, n, s.hb2, pool);
+                WeightTensor.matmul(xb, n, pool, w.gate(), s.hb, w.up(), s.hb2, null, null);
                 swiglu(s.hb, s.hb2, n * c.ffnDim());
                 w.down().matmul(s.hb, n, s.xb2, pool);
                 addInto(x, s.xb2, n * dim);
@@ -141,9 +140,7 @@ public final class Transformer {
     private void attention(Session s, Batch b, int l, LayerWeights w, int base, int n) {
         ModelConfig c = config;
         int qDim = c.qDim(), kvDim = c.kvDim(), hd = c.headDim();
-        w.wq().matmul(s.xb, n, s.q, pool);
-        w.wk().matmul(s.xb, n, s.k, pool);
-        w.wv().matmul(s.xb, n, s.v, pool);
+        WeightTensor.matmul(s.xb, n, pool, w.wq(), s.q, w.wk(), s.k, w.wv(), s.v);
         for (int i = 0; i < n; i++) {
             if (w.bq() != null) addInto(s.q, i * qDim, w.bq());
             if (w.bk() != null) addInto(s.k, i * kvDim, w.bk());

@@ -232,6 +232,33 @@ public final class VectorMath {
         }
     }
 
+    /** Inputs one fused kernel serves: each decoded weight vector feeds this many chains (see {@link WeightTensor#fused4}). */
+    static final int FUSED = 8;
+
+    /**
+     * Byte offset of input {@code j} of {@code n} in the activation copy ({@code cols} floats each), repeating the last
+     * input for j >= n: a fused kernel always runs {@link #FUSED} chains, and the surplus ones are dropped.
+     */
+    static long input(int j, int n, int cols) {
+        return 4L * cols * Math.min(j, n - 1);
+    }
+
+    /**
+     * Finishes a fused kernel's two rows: the 16 chains parked at {@code acc[p*L ..]} (p = 8*row + input, row 0 or 1)
+     * are reduced by {@link #sumLanes}' tree, and the first {@code n} inputs' sums of row {@code r} (and of row
+     * {@code r+1} if {@code both}) are written to {@code out[input*rows + row]}. Takes the chains from an array because
+     * C2 boxes vectors passed to a method it does not inline.
+     */
+    static void storeChains(float[] acc, float[] out, int rows, int r, int n, boolean both) {
+        if (L == 16) {
+            sumLanes16(acc, 0, 16 * L);
+        } else {
+            for (int p = 0; p < 16; p++) acc[p] = sumLanes(acc, p * L);
+        }
+        for (int j = 0; j < n; j++) out[j * rows + r] = acc[j];
+        if (both) for (int j = 0; j < n; j++) out[j * rows + r + 1] = acc[FUSED + j];
+    }
+
     /** L activations at byte offset {@code off} of an activation copy. */
     static FloatVector act(MemorySegment x, long off) {
         return FloatVector.fromMemorySegment(F, x, off, NATIVE);

@@ -116,15 +116,32 @@ public abstract class WeightTensor {
      * (see {@link VectorMath}).
      */
     public void matmul(float[] x, int n, float[] out, Parallel pool) {
-        if (x.length < n * cols || out.length < n * rows) {
-            throw new IllegalArgumentException(this + ": " + n + " inputs need x[" + n * cols + "] and out[" + n * rows + "]");
+        matmul(x, n, pool, this, out, null, null, null, null);
+    }
+
+    /**
+     * Two or three matmuls over the same inputs (q, k and v; gate and up) in one parallel loop over all their rows:
+     * each parallel loop costs a wake-up and a join, which on small models is a large part of a token's time.
+     * Results are exactly those of separate {@link #matmul} calls. {@code c} and {@code outC} may be null.
+     */
+    public static void matmul(float[] x, int n, Parallel pool, WeightTensor a, float[] outA, WeightTensor b, float[] outB,
+                              WeightTensor c, float[] outC) {
+        int cols = a.cols;
+        for (int i = 0; i < 3; i++) {
+            WeightTensor w = i == 0 ? a : i == 1 ? b : c;
+            float[] out = i == 0 ? outA : i == 1 ? outB : outC;
+            if (w == null) continue;
+            if (w.cols != cols) throw new IllegalArgumentException(w + " and " + a + " do not take the same inputs");
+            if (x.length < n * cols || out.length < n * w.rows) {
+                throw new IllegalArgumentException(w + ": " + n + " inputs need x[" + n * cols + "] and out[" + n * w.rows + "]");
+            }
         }
         MatmulTask task = MatmulTask.CURRENT.get();
-        task.set(this, task.input(x, n * cols), n, out);
+        task.set(task.input(x, n * cols), n, a, outA, b, outB, c, outC);
         try {
-            pool.forRange(rows, 16, task);
+            pool.forRange(task.rows(), 16, task);
         } finally {
-            task.set(null, null, 0, null);
+            task.set(null, 0, null, null, null, null, null, null);
         }
     }
 
@@ -135,6 +152,44 @@ public abstract class WeightTensor {
      */
     boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
         return false;
+    }
+
+    /**
+     * The fused kernel: rows at byte offsets {@code p} and {@code q} times the four inputs at byte offsets
+     * {@code x0..x3} of {@code x}, each weight vector decoded once in registers and fed to the four chains of its row,
+     * in the matmul's order. Chain (row k, input j) is stored at {@code acc[ao + (8k + j)*L]}. It takes and returns no
+     * vectors, so C2 never boxes one at the call, and it keeps each compiled body under C2's node budget (a body with
+     * eight inputs ran out of it and fell back to boxed vectors, 10x slower). Only called with {@code cols} a
+     * multiple of L.
+     *
+     * <p>Only the plain float types have one ({@link #hasFused}): their decoders are small enough. The block-quantized
+     * types' decoders pushed the body past the budget (F16, Q4_K, Q6_K: boxed, 8-15x slower) or measured slower than
+     * the tiles (Q4_0 n = 2, 8; Q8_0 n = 2), so they keep the tiles.
+     */
+    void fused4(long p, long q, MemorySegment x, long x0, long x1, long x2, long x3, float[] acc, int ao) {
+        throw new UnsupportedOperationException(type() + " has no fused kernel");
+    }
+
+    /** Whether {@link #fused4} is implemented for this type. */
+    boolean hasFused() { return false; }
+
+    /**
+     * 1 to {@link VectorMath#FUSED} inputs: two rows at a time, four inputs per {@link #fused4} call (the second call,
+     * for inputs 4-7, finds the two rows in L1), so the weights stream from memory once while the FMAs run beside the
+     * decoding. Unlike the tiles it needs no decoded copy of the rows, which is what makes small batches cheap: at
+     * n = 2..8 the cost stays close to one input's.
+     */
+    private void fusedRows(MemorySegment x, int n, float[] out, int r0, int r1) {
+        float[] acc = Scratch.acc(24 * L);
+        long i1 = VectorMath.input(1, n, cols), i2 = VectorMath.input(2, n, cols), i3 = VectorMath.input(3, n, cols);
+        long i4 = VectorMath.input(4, n, cols), i5 = VectorMath.input(5, n, cols), i6 = VectorMath.input(6, n, cols);
+        long i7 = VectorMath.input(7, n, cols);
+        for (int r = r0; r < r1; r += 2) {
+            long p = r * rowBytes, q = Math.min(r + 1, r1 - 1) * rowBytes;
+            fused4(p, q, x, 0, i1, i2, i3, acc, 0);
+            if (n > 4) fused4(p, q, x, i4, i5, i6, i7, acc, 4 * L);
+            VectorMath.storeChains(acc, out, rows, r, n, r + 1 < r1);
+        }
     }
 
     /**
@@ -152,10 +207,14 @@ public abstract class WeightTensor {
     static volatile int prefetchSink;
 
     final void matmulRows(MemorySegment x, int n, float[] out, int r0, int r1) {
-        if (n == 1 && Simd.ENABLED && cols % L == 0 && dotRows(r0, r1, x, out)) return;
+        if (Simd.ENABLED && cols % L == 0) {
+            if (n == 1 && dotRows(r0, r1, x, out)) return;
+            if (n <= VectorMath.FUSED && hasFused()) { fusedRows(x, n, out, r0, r1); return; }
+        }
         int kb = n <= WHOLE_ROWS && type().blockSize > 1 ? cols : Math.min(KB, cols), main = cols - cols % L;
         float[] w = Scratch.row(4 * kb);
-        int padded = n + 2; // a padded tile writes at most two chains per row beyond n
+        // chains of inputs up to n rounded to a multiple of 4 (+2 for a padded tile): sumLanes16 reduces four inputs at once
+        int padded = (n + 5) & ~3;
         int sums = 4 * padded * L; // the lane sums' scratch after the accumulators
         float[] acc = Scratch.acc(sums + 8 * L);
         long xs = 4L * cols;
@@ -191,15 +250,16 @@ public abstract class WeightTensor {
             // lane sums and the scalar tail (its weights are still in the scratch: the tail lies in the last block)
             int tail = cols - main, wt = main - kb * ((cols - 1) / kb); // the tail's offset within the last block
             for (int t = 0; t < n; t += 4) {
-                if (tail == 0 && L == 16 && nr == 4 && n - t >= 4) {
-                    VectorMath.sumLanes16(acc, 4 * t * L, sums);
-                    for (int p = 0; p < 16; p++) out[(t + (p >>> 2)) * rows + b0 + (p & 3)] = acc[4 * t * L + p];
-                    continue;
+                int ao = 4 * t * L;
+                if (L == 16) { // all 16 chains of the four inputs at once; padded inputs and repeated rows are dropped
+                    VectorMath.sumLanes16(acc, ao, sums);
+                } else {
+                    for (int p = 0; p < 16; p++) acc[ao + p] = VectorMath.sumLanes(acc, ao + p * L);
                 }
                 for (int j = t; j < Math.min(n, t + 4); j++) {
+                    long xt = j * xs + 4L * main;
                     for (int k = 0; k < nr; k++) {
-                        float sum = VectorMath.sumLanes(acc, (4 * j + k) * L);
-                        long xt = j * xs + 4L * main;
+                        float sum = acc[ao + 4 * (j - t) + k];
                         for (int i = 0; i < tail; i++) sum += w[k * kb + wt + i] * x.get(Bytes.NATIVE_FLOAT, xt + 4L * i);
                         out[j * rows + b0 + k] = sum;
                     }
@@ -215,10 +275,11 @@ public abstract class WeightTensor {
     private static final class MatmulTask implements Parallel.RangeBody {
         static final ThreadLocal<MatmulTask> CURRENT = ThreadLocal.withInitial(MatmulTask::new);
         private MemorySegment buffer = MemorySegment.NULL;
-        private WeightTensor w;
         private MemorySegment x;
-        private float[] out;
         private int n;
+        // up to three tensors over the same inputs, their rows numbered one after another
+        private WeightTensor a, b, c;
+        private float[] outA, outB, outC;
 
         /** {@code x[0..len)} copied into the 64-byte aligned native buffer (grown as needed). */
         MemorySegment input(float[] x, int len) {
@@ -227,9 +288,19 @@ public abstract class WeightTensor {
             return buffer;
         }
 
-        void set(WeightTensor w, MemorySegment x, int n, float[] out) { this.w = w; this.x = x; this.n = n; this.out = out; }
+        void set(MemorySegment x, int n, WeightTensor a, float[] outA, WeightTensor b, float[] outB, WeightTensor c, float[] outC) {
+            this.x = x; this.n = n;
+            this.a = a; this.outA = outA; this.b = b; this.outB = outB; this.c = c; this.outC = outC;
+        }
 
-        @Override public void run(int worker, int start, int end) { w.matmulRows(x, n, out, start, end); }
+        int rows() { return a.rows + (b == null ? 0 : b.rows) + (c == null ? 0 : c.rows); }
+
+        @Override public void run(int worker, int start, int end) {
+            int ra = a.rows, rb = b == null ? 0 : b.rows;
+            if (start < ra) a.matmulRows(x, n, outA, start, Math.min(end, ra));
+            if (b != null && end > ra && start < ra + rb) b.matmulRows(x, n, outB, Math.max(start, ra) - ra, Math.min(end, ra + rb) - ra);
+            if (c != null && end > ra + rb) c.matmulRows(x, n, outC, Math.max(start, ra + rb) - ra - rb, end - ra - rb);
+        }
     }
 
     @Override

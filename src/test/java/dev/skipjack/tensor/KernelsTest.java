@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -100,6 +101,44 @@ class KernelsTest {
                 }
             }
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"BF16", "Q8_0", "F32"})
+    void groupedMatmulEqualsSeparateMatmuls(GgmlType type) {
+        // q, k and v (or gate and up) share one parallel loop; rows counts that are not multiples of the loop's
+        // alignment make chunks straddle the tensors' boundaries
+        int cols = 96;
+        WeightTensor a = TensorTestSupport.tensor("a", type, 37, cols, randomBlocks(type, 37, cols, 1));
+        WeightTensor b = TensorTestSupport.tensor("b", type, 5, cols, randomBlocks(type, 5, cols, 2));
+        WeightTensor c = TensorTestSupport.tensor("c", type, 18, cols, randomBlocks(type, 18, cols, 3));
+        Random rnd = new Random(4);
+        for (int n : new int[]{1, 3, 6, 11}) {
+            float[] x = new float[n * cols];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+            for (Parallel pool : new Parallel[]{pool1, pool2, pool3}) {
+                float[] wa = new float[n * 37], wb = new float[n * 5], wc = new float[n * 18];
+                a.matmul(x, n, wa, pool1);
+                b.matmul(x, n, wb, pool1);
+                c.matmul(x, n, wc, pool1);
+                float[] ga = new float[n * 37], gb = new float[n * 5], gc = new float[n * 18];
+                WeightTensor.matmul(x, n, pool, a, ga, b, gb, c, gc);
+                float[] ha = new float[n * 37], hb = new float[n * 5];
+                WeightTensor.matmul(x, n, pool, a, ha, b, hb, null, null);
+                for (int i = 0; i < wa.length; i++) {
+                    assertSameBits(wa[i], ga[i], type + " a " + i);
+                    assertSameBits(wa[i], ha[i], type + " a " + i + " (pair)");
+                }
+                for (int i = 0; i < wb.length; i++) {
+                    assertSameBits(wb[i], gb[i], type + " b " + i);
+                    assertSameBits(wb[i], hb[i], type + " b " + i + " (pair)");
+                }
+                for (int i = 0; i < wc.length; i++) assertSameBits(wc[i], gc[i], type + " c " + i);
+            }
+        }
+        WeightTensor other = TensorTestSupport.tensor("d", type, 4, 2 * cols, randomBlocks(type, 4, 2 * cols, 5));
+        assertThrows(IllegalArgumentException.class,
+                () -> WeightTensor.matmul(new float[2 * cols], 1, pool1, a, new float[37], other, new float[4], null, null));
     }
 
     @Test
