@@ -34,6 +34,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--decode-tokens", defaultValue = "32", description = "Tokens decoded per decode run (default: ${DEFAULT-VALUE}).")
     int decodeTokens;
 
+    /** Untimed warm-up per figure: enough for C2 to compile a small model's kernels, negligible on a large one. */
+    static final long WARMUP_NANOS = 300_000_000L;
+
     @Option(names = "--repetitions", defaultValue = "5", description = "Runs per figure; medians are reported (default: ${DEFAULT-VALUE}).")
     int repetitions;
 
@@ -75,8 +78,10 @@ final class BenchCommand implements Callable<Integer> {
                 err.printf("bench: prefill run %d/%d: %.1f tok/s%n", r + 1, repetitions, prefill[r]);
             }
             // s now holds the 512-token context; warm the single-token path before timing it
-            for (int i = 0; i < Math.min(8, decodeTokens); i++) {
-                s.forward(Batch.lastOnly(new int[]{prompt[i]}, promptTokens + i));
+            long warmStart = System.nanoTime();
+            for (int i = 0; i < 8 || System.nanoTime() - warmStart < WARMUP_NANOS; i++) {
+                s.forward(Batch.lastOnly(new int[]{prompt[i % promptTokens]}, promptTokens));
+                s.cache().truncate(promptTokens);
             }
             double[] decode = new double[repetitions];
             for (int r = 0; r < repetitions; r++) {
@@ -93,9 +98,13 @@ final class BenchCommand implements Callable<Integer> {
             for (int k : ks) {
                 double[] times = new double[repetitions];
                 int[] tokens = rnd.ints(k, 0, vocab).toArray();
-                // one untimed pass first: each batch size has its own kernel paths to compile
-                s.cache().truncate(promptTokens);
-                s.forward(Batch.causal(tokens, promptTokens));
+                // untimed passes first: each batch size has its own kernel paths to compile, and on a small model
+                // one pass is too short for the JIT (C2 waits for ~10^4 calls), so they repeat for a while
+                long warmK = System.nanoTime();
+                do {
+                    s.cache().truncate(promptTokens);
+                    s.forward(Batch.causal(tokens, promptTokens));
+                } while (System.nanoTime() - warmK < WARMUP_NANOS);
                 for (int r = 0; r < repetitions; r++) {
                     s.cache().truncate(promptTokens);
                     long t0 = System.nanoTime();
