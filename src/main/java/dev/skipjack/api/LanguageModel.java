@@ -14,6 +14,7 @@ import dev.skipjack.gguf.GgufFile;
 import dev.skipjack.model.ModelConfig;
 import dev.skipjack.model.Session;
 import dev.skipjack.model.Transformer;
+import dev.skipjack.tensor.JitSettings;
 import dev.skipjack.tensor.Parallel;
 import dev.skipjack.tokenizer.Tokenizer;
 
@@ -63,6 +64,7 @@ public final class LanguageModel implements AutoCloseable {
         Parallel pool = null;
         try {
             pool = new Parallel(options.threads());
+            warnOnce(JitSettings.slowKernelWarning());
             Transformer t = new Transformer(file, pool);
             Tokenizer tok = Tokenizer.from(file);
             return new LanguageModel(file, pool, t, tok, options);
@@ -70,6 +72,14 @@ public final class LanguageModel implements AutoCloseable {
             if (pool != null) pool.close();
             file.close();
             throw e;
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private static void warnOnce(String warning) {
+        if (warning != null && WARNED.compareAndSet(false, true)) {
+            System.getLogger("dev.skipjack").log(System.Logger.Level.WARNING, "skipjack: " + warning);
         }
     }
 
