@@ -63,13 +63,13 @@ public final class VectorMath {
     }
 
     /**
-     * 24 chains of {@link #chainDot} at once: 4 rows of decoded weights ({@code w} at {@code k*ws}, k = 0..3) times 6
+     * 24 chains of {@link #chainDot} at once: 4 rows of decoded weights ({@code w} at {@code wo + k*ws}, k = 0..3) times 6
      * inputs (native floats at byte offsets {@code x0..x5} of {@code x}), over {@code chunks} vector chunks. The chain
      * of input j and row k lives at {@code acc[ao + (4j + k)*L ..]}: read at the start unless {@code first} (then zero),
      * written back at the end. Per chunk: 10 loads for 24 FMAs, all in registers (24 accumulators). Of the tile shapes
      * measured here (C2, AVX-512) 4 x 6 and 8 x 3 ran fastest, at ~75% of the FMA peak; 4 x 4 reached only ~45%.
      */
-    static void tile4x6(float[] w, int ws, int chunks, MemorySegment x, long x0, long x1, long x2, long x3, long x4, long x5,
+    static void tile4x6(float[] w, int wo, int ws, int chunks, MemorySegment x, long x0, long x1, long x2, long x3, long x4, long x5,
                         float[] acc, int ao, boolean first) {
         FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
         if (first) {
@@ -90,8 +90,8 @@ public final class VectorMath {
         }
         for (int v = 0, i = 0; v < chunks; v++, i += L) {
             long o = 4L * i;
-            FloatVector w0 = FloatVector.fromArray(F, w, i), w1 = FloatVector.fromArray(F, w, ws + i);
-            FloatVector w2 = FloatVector.fromArray(F, w, 2 * ws + i), w3 = FloatVector.fromArray(F, w, 3 * ws + i);
+            FloatVector w0 = FloatVector.fromArray(F, w, wo + i), w1 = FloatVector.fromArray(F, w, wo + ws + i);
+            FloatVector w2 = FloatVector.fromArray(F, w, wo + 2 * ws + i), w3 = FloatVector.fromArray(F, w, wo + 3 * ws + i);
             FloatVector u = FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE);
             c00 = w0.fma(u, c00); c01 = w1.fma(u, c01); c02 = w2.fma(u, c02); c03 = w3.fma(u, c03);
             u = FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE);
@@ -114,7 +114,7 @@ public final class VectorMath {
     }
 
     /** {@link #tile4x6} for four inputs. */
-    static void tile4x4(float[] w, int ws, int chunks, MemorySegment x, long x0, long x1, long x2, long x3,
+    static void tile4x4(float[] w, int wo, int ws, int chunks, MemorySegment x, long x0, long x1, long x2, long x3,
                         float[] acc, int ao, boolean first) {
         FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
         if (first) {
@@ -131,8 +131,8 @@ public final class VectorMath {
         }
         for (int v = 0, i = 0; v < chunks; v++, i += L) {
             long o = 4L * i;
-            FloatVector w0 = FloatVector.fromArray(F, w, i), w1 = FloatVector.fromArray(F, w, ws + i);
-            FloatVector w2 = FloatVector.fromArray(F, w, 2 * ws + i), w3 = FloatVector.fromArray(F, w, 3 * ws + i);
+            FloatVector w0 = FloatVector.fromArray(F, w, wo + i), w1 = FloatVector.fromArray(F, w, wo + ws + i);
+            FloatVector w2 = FloatVector.fromArray(F, w, wo + 2 * ws + i), w3 = FloatVector.fromArray(F, w, wo + 3 * ws + i);
             FloatVector u = FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE);
             c00 = w0.fma(u, c00); c01 = w1.fma(u, c01); c02 = w2.fma(u, c02); c03 = w3.fma(u, c03);
             u = FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE);
@@ -149,7 +149,7 @@ public final class VectorMath {
     }
 
     /** {@link #tile4x4} for two inputs. */
-    static void tile4x2(float[] w, int ws, int chunks, MemorySegment x, long x0, long x1, float[] acc, int ao, boolean first) {
+    static void tile4x2(float[] w, int wo, int ws, int chunks, MemorySegment x, long x0, long x1, float[] acc, int ao, boolean first) {
         FloatVector c00, c01, c02, c03, c10, c11, c12, c13;
         if (first) {
             FloatVector z = FloatVector.zero(F);
@@ -162,8 +162,8 @@ public final class VectorMath {
         }
         for (int v = 0, i = 0; v < chunks; v++, i += L) {
             long o = 4L * i;
-            FloatVector w0 = FloatVector.fromArray(F, w, i), w1 = FloatVector.fromArray(F, w, ws + i);
-            FloatVector w2 = FloatVector.fromArray(F, w, 2 * ws + i), w3 = FloatVector.fromArray(F, w, 3 * ws + i);
+            FloatVector w0 = FloatVector.fromArray(F, w, wo + i), w1 = FloatVector.fromArray(F, w, wo + ws + i);
+            FloatVector w2 = FloatVector.fromArray(F, w, wo + 2 * ws + i), w3 = FloatVector.fromArray(F, w, wo + 3 * ws + i);
             FloatVector u = FloatVector.fromMemorySegment(F, x, x0 + o, NATIVE);
             c00 = w0.fma(u, c00); c01 = w1.fma(u, c01); c02 = w2.fma(u, c02); c03 = w3.fma(u, c03);
             u = FloatVector.fromMemorySegment(F, x, x1 + o, NATIVE);
@@ -174,7 +174,7 @@ public final class VectorMath {
     }
 
     /** {@link #tile4x4} for one input (four independent chains, one input load per four FMAs). */
-    static void tile4x1(float[] w, int ws, int chunks, MemorySegment x, long x0, float[] acc, int ao, boolean first) {
+    static void tile4x1(float[] w, int wo, int ws, int chunks, MemorySegment x, long x0, float[] acc, int ao, boolean first) {
         FloatVector c0, c1, c2, c3;
         if (first) {
             c0 = c1 = c2 = c3 = FloatVector.zero(F);
@@ -184,10 +184,10 @@ public final class VectorMath {
         }
         for (int v = 0, i = 0; v < chunks; v++, i += L) {
             FloatVector u = FloatVector.fromMemorySegment(F, x, x0 + 4L * i, NATIVE);
-            c0 = FloatVector.fromArray(F, w, i).fma(u, c0);
-            c1 = FloatVector.fromArray(F, w, ws + i).fma(u, c1);
-            c2 = FloatVector.fromArray(F, w, 2 * ws + i).fma(u, c2);
-            c3 = FloatVector.fromArray(F, w, 3 * ws + i).fma(u, c3);
+            c0 = FloatVector.fromArray(F, w, wo + i).fma(u, c0);
+            c1 = FloatVector.fromArray(F, w, wo + ws + i).fma(u, c1);
+            c2 = FloatVector.fromArray(F, w, wo + 2 * ws + i).fma(u, c2);
+            c3 = FloatVector.fromArray(F, w, wo + 3 * ws + i).fma(u, c3);
         }
         c0.intoArray(acc, ao); c1.intoArray(acc, ao + L); c2.intoArray(acc, ao + 2 * L); c3.intoArray(acc, ao + 3 * L);
     }

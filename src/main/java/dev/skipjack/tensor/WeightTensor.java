@@ -29,6 +29,13 @@ public abstract class WeightTensor {
      * 15-25% faster; F16 and BF16, whose decoders are stream-bound already, 10-40% slower, so they keep K blocks).
      */
     static final int WHOLE_ROWS = 4;
+    /**
+     * Above this many inputs, each K block decodes a panel of {@link #PANEL} rows rather than four. With many inputs
+     * their slices of a block do not fit in L1, and the 4 x 6 tile then reads six input vectors from L2 per 24 FMAs, about
+     * what L2 delivers; with a panel, an input tile's slice is read from L2 once and reused from L1 by every four-row
+     * group of the panel.
+     */
+    static final int PANEL_INPUTS = 8, PANEL = 16;
 
     protected final String name;
     protected final int rows;
@@ -193,11 +200,12 @@ public abstract class WeightTensor {
     }
 
     /**
-     * The kernel over rows {@code [r0, r1)}; {@code x} holds the n inputs as native floats. Four rows at a time, one K
-     * block at a time: the block's columns of the four rows are decoded into scratch (once, whatever n), then every
-     * input runs over them in tiles of 4 x 4, 4 x 2 or 4 x 1 pairs, whose accumulators are parked in {@code acc} between
-     * blocks (exact stores, so the order stays that of one chain). Missing rows repeat the last one and a fourth input
-     * of a three-input tile repeats the third; their results are dropped.
+     * The kernel over rows {@code [r0, r1)}; {@code x} holds the n inputs as native floats. A panel of rows (four, or
+     * {@link #PANEL} with more than {@link #PANEL_INPUTS} inputs) at a time, one K block at a time: the block's columns of
+     * the panel's rows are decoded into scratch (once, whatever n), then every input tile runs over each four-row group
+     * in tiles of 4 x 6, 4 x 4, 4 x 2 or 4 x 1 pairs, whose accumulators are parked in {@code acc} between blocks (exact
+     * stores, so the order stays that of one chain). Missing rows repeat the last one and a surplus input of a tile
+     * repeats the last input; their results are dropped.
      *
      * <p>Java has no prefetch instruction, and decoding a block stalls on memory while the tiles that follow leave the
      * memory bus idle; so while a group computes, the next group's bytes are read, one byte per cache line, spread
@@ -212,22 +220,24 @@ public abstract class WeightTensor {
             if (n <= VectorMath.FUSED && hasFused()) { fusedRows(x, n, out, r0, r1); return; }
         }
         int kb = n <= WHOLE_ROWS && type().blockSize > 1 ? cols : Math.min(KB, cols), main = cols - cols % L;
-        float[] w = Scratch.row(4 * kb);
+        int panel = n > PANEL_INPUTS ? PANEL : 4; // rows decoded per block
+        float[] w = Scratch.row(panel * kb);
         // chains of inputs up to n rounded to a multiple of 4 (+2 for a padded tile): sumLanes16 reduces four inputs at once
         int padded = (n + 5) & ~3;
-        int sums = 4 * padded * L; // the lane sums' scratch after the accumulators
+        int per = 4 * padded * L; // the chains of one four-row group
+        int sums = panel / 4 * per; // the lane sums' scratch after the accumulators
         float[] acc = Scratch.acc(sums + 8 * L);
         long xs = 4L * cols;
         int spans = (cols + kb - 1) / kb, tiles = spans * (n / 6 + (n % 6 == 0 ? 0 : 1));
         int sink = 0;
-        for (int b0 = r0; b0 < r1; b0 += 4) {
-            int nr = Math.min(4, r1 - b0);
-            // the next group's rows (contiguous bytes), touched a few cache lines per tile while this group computes
-            long pf = Math.min(b0 + 4, r1) * rowBytes, pfEnd = Math.min(b0 + 8, r1) * rowBytes;
+        for (int b0 = r0; b0 < r1; b0 += panel) {
+            int nr = Math.min(panel, r1 - b0), groups = (nr + 3) / 4;
+            // the next panel's rows (contiguous bytes), touched a few cache lines per tile while this panel computes
+            long pf = Math.min(b0 + panel, r1) * rowBytes, pfEnd = Math.min(b0 + 2 * panel, r1) * rowBytes;
             long pfStep = Math.ceilDiv(pfEnd - pf, 64L * tiles) * 64;
             for (int c0 = 0; c0 < cols; c0 += kb) {
                 int len = Math.min(kb, cols - c0);
-                for (int k = 0; k < 4; k++) decode(b0 + Math.min(k, nr - 1), c0, len, w, k * kb);
+                for (int k = 0; k < 4 * groups; k++) decode(b0 + Math.min(k, nr - 1), c0, len, w, k * kb);
                 int chunks = (Math.min(c0 + len, main) - c0) / L;
                 boolean first = c0 == 0;
                 long xc = 4L * c0;
@@ -235,33 +245,44 @@ public abstract class WeightTensor {
                 for (; t < n; t += 6) { // touch the lines of the tile starting at t (at most one tile per six inputs)
                     for (long end = Math.min(pfEnd, pf + pfStep); pf < end; pf += 64) sink += data.get(ValueLayout.JAVA_BYTE, pf);
                 }
+                // each input tile runs over every four-row group of the panel: its inputs' slice stays in L1 meanwhile
                 t = 0;
                 for (; n - t >= 5; t += 6) {
                     long x0 = t * xs + xc, x5 = Math.min(t + 5, n - 1) * xs + xc;
-                    VectorMath.tile4x6(w, kb, chunks, x, x0, x0 + xs, x0 + 2 * xs, x0 + 3 * xs, x0 + 4 * xs, x5, acc, 4 * t * L, first);
+                    for (int g = 0; g < groups; g++) {
+                        VectorMath.tile4x6(w, 4 * g * kb, kb, chunks, x, x0, x0 + xs, x0 + 2 * xs, x0 + 3 * xs, x0 + 4 * xs, x5,
+                                acc, g * per + 4 * t * L, first);
+                    }
                 }
-                if (n - t >= 3) {
-                    long x0 = t * xs + xc, x3 = Math.min(t + 3, n - 1) * xs + xc;
-                    VectorMath.tile4x4(w, kb, chunks, x, x0, x0 + xs, x0 + 2 * xs, x3, acc, 4 * t * L, first);
-                } else if (n - t == 2) VectorMath.tile4x2(w, kb, chunks, x, t * xs + xc, (t + 1) * xs + xc, acc, 4 * t * L, first);
-                else if (n - t == 1) VectorMath.tile4x1(w, kb, chunks, x, t * xs + xc, acc, 4 * t * L, first);
+                for (int g = 0; g < groups; g++) {
+                    int wo = 4 * g * kb, ao = g * per + 4 * t * L;
+                    if (n - t >= 3) {
+                        long x0 = t * xs + xc, x3 = Math.min(t + 3, n - 1) * xs + xc;
+                        VectorMath.tile4x4(w, wo, kb, chunks, x, x0, x0 + xs, x0 + 2 * xs, x3, acc, ao, first);
+                    } else if (n - t == 2) VectorMath.tile4x2(w, wo, kb, chunks, x, t * xs + xc, (t + 1) * xs + xc, acc, ao, first);
+                    else if (n - t == 1) VectorMath.tile4x1(w, wo, kb, chunks, x, t * xs + xc, acc, ao, first);
+                }
             }
             if (sink == 42) prefetchSink = sink; // keeps the touches alive (C2 drops loads whose values are unused)
             // lane sums and the scalar tail (its weights are still in the scratch: the tail lies in the last block)
             int tail = cols - main, wt = main - kb * ((cols - 1) / kb); // the tail's offset within the last block
-            for (int t = 0; t < n; t += 4) {
-                int ao = 4 * t * L;
-                if (L == 16) { // all 16 chains of the four inputs at once; padded inputs and repeated rows are dropped
-                    VectorMath.sumLanes16(acc, ao, sums);
-                } else {
-                    for (int p = 0; p < 16; p++) acc[ao + p] = VectorMath.sumLanes(acc, ao + p * L);
-                }
-                for (int j = t; j < Math.min(n, t + 4); j++) {
-                    long xt = j * xs + 4L * main;
-                    for (int k = 0; k < nr; k++) {
-                        float sum = acc[ao + 4 * (j - t) + k];
-                        for (int i = 0; i < tail; i++) sum += w[k * kb + wt + i] * x.get(Bytes.NATIVE_FLOAT, xt + 4L * i);
-                        out[j * rows + b0 + k] = sum;
+            for (int g = 0; g < groups; g++) {
+                int rg = b0 + 4 * g, ng = Math.min(4, nr - 4 * g);
+                for (int t = 0; t < n; t += 4) {
+                    int ao = g * per + 4 * t * L;
+                    if (L == 16) { // all 16 chains of the four inputs at once; padded inputs and repeated rows are dropped
+                        VectorMath.sumLanes16(acc, ao, sums);
+                    } else {
+                        for (int p = 0; p < 16; p++) acc[ao + p] = VectorMath.sumLanes(acc, ao + p * L);
+                    }
+                    for (int j = t; j < Math.min(n, t + 4); j++) {
+                        long xt = j * xs + 4L * main;
+                        for (int k = 0; k < ng; k++) {
+                            float sum = acc[ao + 4 * (j - t) + k];
+                            int wk = (4 * g + k) * kb + wt;
+                            for (int i = 0; i < tail; i++) sum += w[wk + i] * x.get(Bytes.NATIVE_FLOAT, xt + 4L * i);
+                            out[j * rows + rg + k] = sum;
+                        }
                     }
                 }
             }
