@@ -10,7 +10,11 @@ public final class Session {
     final KVCache cache;
     final ForwardResult result;
     float[] x, xb, xb2, q, k, v, att, hb, hb2;
+    /** cos and sin of every rotated pair's angle at each batch token's position (the same for all heads and layers). */
+    float[] ropeCos, ropeSin;
     private final float[][] scores;
+    /** SwiGLU over a slice of hb/hb2, the body of the parallel loop for large batches (made once: no allocation per call). */
+    final dev.skipjack.tensor.Parallel.RangeBody swiglu = (worker, start, end) -> Transformer.swiglu(hb, hb2, start, end);
     private int batchCapacity;
 
     Session(Transformer model, int contextSize) {
@@ -41,6 +45,8 @@ public final class Session {
         v = new float[cap * c.kvDim()];
         hb = new float[cap * c.ffnDim()];
         hb2 = new float[cap * c.ffnDim()];
+        ropeCos = new float[cap * model.ropeFreqs.length];
+        ropeSin = new float[cap * model.ropeFreqs.length];
         batchCapacity = cap;
     }
 

@@ -105,6 +105,7 @@ public final class Transformer {
         System.arraycopy(b.tokens(), 0, cache.tokens, base, n);
         float[] x = s.x, xb = s.xb;
         for (int i = 0; i < n; i++) tokenEmbedding.dequantizeRow(b.tokens()[i], x, i * dim);
+        ropeAngles(s, b.positions(), n);
         SkipSet skip = b.skip();
         cache.setLength(base + n);
         for (int l = 0; l < c.layers(); l++) {
@@ -118,7 +119,8 @@ public final class Transformer {
             if (skip == null || !skip.skipMlp(l)) {
                 rmsNorm(x, w.ffnNorm(), xb, n, dim);
                 WeightTensor.matmul(xb, n, pool, w.gate(), s.hb, w.up(), s.hb2, null, null);
-                swiglu(s.hb, s.hb2, n * c.ffnDim());
+                int len = n * c.ffnDim();
+                if (len < PARALLEL_SWIGLU) swiglu(s.hb, s.hb2, 0, len); else pool.forRange(len, 64, s.swiglu);
                 w.down().matmul(s.hb, n, s.xb2, pool);
                 addInto(x, s.xb2, n * dim);
             }
@@ -147,9 +149,8 @@ public final class Transformer {
             if (w.bv() != null) addInto(s.v, i * kvDim, w.bv());
             if (w.qNorm() != null) for (int h = 0; h < c.heads(); h++) rmsNormInPlace(s.q, i * qDim + h * hd, w.qNorm(), hd);
             if (w.kNorm() != null) for (int h = 0; h < c.kvHeads(); h++) rmsNormInPlace(s.k, i * kvDim + h * hd, w.kNorm(), hd);
-            int pos = b.positions()[i];
-            for (int h = 0; h < c.heads(); h++) rope(s.q, i * qDim + h * hd, pos);
-            for (int h = 0; h < c.kvHeads(); h++) rope(s.k, i * kvDim + h * hd, pos);
+            for (int h = 0; h < c.heads(); h++) rope(s, s.q, i * qDim + h * hd, i);
+            for (int h = 0; h < c.kvHeads(); h++) rope(s, s.k, i * kvDim + h * hd, i);
         }
         KVCache cache = s.cache;
         System.arraycopy(s.k, 0, cache.keys[l], base * kvDim, n * kvDim);
@@ -199,12 +200,24 @@ public final class Transformer {
         return mask == null || mask[i * n + j];
     }
 
-    private void rope(float[] v, int off, int pos) {
+    /** The rotation of every pair at each batch token's position, once per pass rather than per head and layer. */
+    private void ropeAngles(Session s, int[] positions, int n) {
+        int half = ropeFreqs.length;
+        for (int t = 0; t < n; t++) {
+            for (int i = 0; i < half; i++) {
+                double angle = (double) positions[t] * ropeFreqs[i];
+                s.ropeCos[t * half + i] = (float) Math.cos(angle);
+                s.ropeSin[t * half + i] = (float) Math.sin(angle);
+            }
+        }
+    }
+
+    /** Rotates the head at {@code v[off..]} of batch token {@code t} by the angles {@link #ropeAngles} computed. */
+    private void rope(Session s, float[] v, int off, int t) {
         int half = ropeFreqs.length;
         boolean adjacent = config.ropeStyle() == ModelConfig.RopeStyle.ADJACENT_PAIRS;
         for (int i = 0; i < half; i++) {
-            double angle = (double) pos * ropeFreqs[i];
-            float cos = (float) Math.cos(angle), sin = (float) Math.sin(angle);
+            float cos = s.ropeCos[t * half + i], sin = s.ropeSin[t * half + i];
             int a = adjacent ? off + 2 * i : off + i;
             int bIdx = adjacent ? a + 1 : off + i + half;
             float x0 = v[a], x1 = v[bIdx];
@@ -236,8 +249,12 @@ public final class Transformer {
         for (int i = 0; i < bias.length; i++) x[off + i] += bias[i];
     }
 
-    private static void swiglu(float[] gate, float[] up, int len) {
-        for (int i = 0; i < len; i++) {
+    /** SwiGLU elements from which a parallel loop pays (one exp each, ~10 ns, against a loop's hand-off of a few us). */
+    private static final int PARALLEL_SWIGLU = 4096;
+
+    /** {@code gate[i] = silu(gate[i]) * up[i]} for i in {@code [start, end)}. */
+    static void swiglu(float[] gate, float[] up, int start, int end) {
+        for (int i = start; i < end; i++) {
             float g = gate[i];
             gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
         }
