@@ -184,12 +184,7 @@ public final class Transformer {
                     sum += e;
                 }
                 float inv = 1f / sum;
-                int ao = i * qDim + h * hd;
-                java.util.Arrays.fill(att, ao, ao + hd, 0f);
-                for (int t = 0; t < visible; t++) {
-                    if (Float.isNaN(scores[t])) continue;
-                    VectorMath.axpy(scores[t] * inv, values, t * kvDim + ko, att, ao, hd);
-                }
+                VectorMath.weightedSum(scores, visible, inv, values, ko, kvDim, att, i * qDim + h * hd, hd);
             }
         });
     }

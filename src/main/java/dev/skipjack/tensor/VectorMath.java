@@ -300,14 +300,45 @@ public final class VectorMath {
         return h >= 1 && h < L ? VectorShuffle.fromOp(F, i -> (i + h) % L) : null;
     }
 
-    /** {@code y[yo..yo+n) += a * x[xo..xo+n)} */
-    public static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        FloatVector va = FloatVector.broadcast(F, a);
-        for (; i + L <= n; i += L) {
-            FloatVector.fromArray(F, x, xo + i).fma(va, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+    /**
+     * {@code out[oo+c] = sum over t < count of (w[t] * scale) * rows[t*stride + off + c]} for c < len, skipping NaN
+     * weights. Per element the order is fixed: from +0, for t = 0, 1, ... add the product with one fused multiply-add in
+     * the vector part (whole L-chunks of c), or a rounded product then a rounded add in the scalar tail; so the result
+     * depends neither on how many t there are per call nor on the batch. The running sums stay in registers across t.
+     * Attention's weighted sum of the values.
+     */
+    public static void weightedSum(float[] w, int count, float scale, float[] rows, int off, int stride, float[] out, int oo, int len) {
+        int c = 0;
+        for (; c + 4 * L <= len; c += 4 * L) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int t = 0; t < count; t++) {
+                float wt = w[t];
+                if (Float.isNaN(wt)) continue;
+                FloatVector va = FloatVector.broadcast(F, wt * scale);
+                int r = t * stride + off + c;
+                a0 = FloatVector.fromArray(F, rows, r).fma(va, a0);
+                a1 = FloatVector.fromArray(F, rows, r + L).fma(va, a1);
+                a2 = FloatVector.fromArray(F, rows, r + 2 * L).fma(va, a2);
+                a3 = FloatVector.fromArray(F, rows, r + 3 * L).fma(va, a3);
+            }
+            a0.intoArray(out, oo + c); a1.intoArray(out, oo + c + L); a2.intoArray(out, oo + c + 2 * L); a3.intoArray(out, oo + c + 3 * L);
         }
-        for (; i < n; i++) y[yo + i] += a * x[xo + i];
+        for (; c + L <= len; c += L) {
+            FloatVector a = FloatVector.zero(F);
+            for (int t = 0; t < count; t++) {
+                float wt = w[t];
+                if (!Float.isNaN(wt)) a = FloatVector.fromArray(F, rows, t * stride + off + c).fma(FloatVector.broadcast(F, wt * scale), a);
+            }
+            a.intoArray(out, oo + c);
+        }
+        for (; c < len; c++) {
+            float sum = 0f;
+            for (int t = 0; t < count; t++) {
+                float wt = w[t];
+                if (!Float.isNaN(wt)) sum += wt * scale * rows[t * stride + off + c];
+            }
+            out[oo + c] = sum;
+        }
     }
 
     /** Sum of squares of {@code x[o..o+n)} in float, fixed order. */

@@ -42,6 +42,34 @@ class KernelsTest {
         }
     }
 
+    /**
+     * Attention's weighted sum against a plain per-element loop (a fused multiply-add per term where whole vector chunks
+     * are, a rounded product and add in the tail), over head sizes with and without a tail, NaN weights skipped.
+     */
+    @Test
+    void weightedSumMatchesPerElementReference() {
+        Random r = new Random(5);
+        for (int len : new int[]{5, 16, 37, 64, 100, 128}) {
+            int count = 1 + r.nextInt(300), stride = len + 7, off = 3;
+            float[] w = new float[count], rows = new float[count * stride + off + len];
+            for (int t = 0; t < count; t++) w[t] = t % 7 == 3 ? Float.NaN : r.nextFloat();
+            for (int i = 0; i < rows.length; i++) rows[i] = (float) r.nextGaussian();
+            float scale = 1f / 3f;
+            float[] got = new float[len + 4];
+            VectorMath.weightedSum(w, count, scale, rows, off, stride, got, 4, len);
+            int vector = len - len % VectorMath.L;
+            for (int c = 0; c < len; c++) {
+                float want = 0f;
+                for (int t = 0; t < count; t++) {
+                    if (Float.isNaN(w[t])) continue;
+                    float a = w[t] * scale, x = rows[t * stride + off + c];
+                    want = c < vector ? Math.fma(x, a, want) : want + a * x;
+                }
+                assertSameBits(want, got[4 + c], "len " + len + " element " + c);
+            }
+        }
+    }
+
     @Test
     void bfloatConversionIsExactForAllBitPatterns() {
         assumeSimd();
