@@ -13,6 +13,7 @@ public final class Session {
     /** cos and sin of every rotated pair's angle at each batch token's position (the same for all heads and layers). */
     float[] ropeCos, ropeSin;
     private final float[][] scores;
+    final AttentionHeads attentionHeads;
     /** SwiGLU over a slice of hb/hb2, the body of the parallel loop for large batches (made once: no allocation per call). */
     final dev.skipjack.tensor.Parallel.RangeBody swiglu = (worker, start, end) -> Transformer.swiglu(hb, hb2, start, end);
     private int batchCapacity;
@@ -23,6 +24,7 @@ public final class Session {
         this.cache = new KVCache(c.layers(), contextSize, c.kvDim());
         this.result = new ForwardResult(c.vocabSize(), c.dim());
         this.scores = new float[model.pool.threads()][];
+        this.attentionHeads = new AttentionHeads(this, c);
     }
 
     public KVCache cache() { return cache; }

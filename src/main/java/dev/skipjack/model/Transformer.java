@@ -155,44 +155,9 @@ public final class Transformer {
         KVCache cache = s.cache;
         System.arraycopy(s.k, 0, cache.keys[l], base * kvDim, n * kvDim);
         System.arraycopy(s.v, 0, cache.values[l], base * kvDim, n * kvDim);
-        float[] keys = cache.keys[l], values = cache.values[l];
-        boolean[] mask = b.mask();
-        int prefix = b.visiblePrefix() < 0 ? base : Math.min(base, b.visiblePrefix());
-        int groups = c.heads() / c.kvHeads();
-        float scale = (float) (1.0 / Math.sqrt(hd));
-        float[] att = s.att;
-        pool.forRange(n * c.heads(), 1, (worker, start, end) -> {
-            float[] scores = s.scores(worker);
-            for (int job = start; job < end; job++) {
-                int i = job / c.heads(), h = job % c.heads();
-                int qo = i * qDim + h * hd, ko = (h / groups) * hd;
-                // slots visible to new token i: the cached prefix (all of it, or the first visiblePrefix slots),
-                // then new tokens j allowed by the mask
-                int visible = base + i + 1;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int t = 0; t < visible; t++) {
-                    if (t < base ? t >= prefix : !allowed(mask, n, i, t - base)) { scores[t] = Float.NaN; continue; }
-                    float sc = VectorMath.dot(s.q, qo, keys, t * kvDim + ko, hd) * scale;
-                    scores[t] = sc;
-                    if (sc > max) max = sc;
-                }
-                float sum = 0f;
-                for (int t = 0; t < visible; t++) {
-                    if (Float.isNaN(scores[t])) continue;
-                    float e = (float) Math.exp(scores[t] - max);
-                    scores[t] = e;
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                VectorMath.weightedSum(scores, visible, inv, values, ko, kvDim, att, i * qDim + h * hd, hd);
-            }
-        });
-    }
-
-    /** Tree masks may let new token i see only some earlier new tokens; later ones are never visible. */
-    private static boolean allowed(boolean[] mask, int n, int i, int j) {
-        if (j > i) return false;
-        return mask == null || mask[i * n + j];
+        AttentionHeads heads = s.attentionHeads;
+        heads.set(cache.keys[l], cache.values[l], b.mask(), base, n, b.visiblePrefix() < 0 ? base : Math.min(base, b.visiblePrefix()));
+        pool.forRange(n * c.heads(), 1, heads);
     }
 
     /** The rotation of every pair at each batch token's position, once per pass rather than per head and layer. */

@@ -52,6 +52,33 @@ class ForwardPassTest {
         return out;
     }
 
+    /**
+     * The per-token path allocates nothing on the calling thread once the session's buffers have grown: a forward pass
+     * over a prepared batch (one token, and a four-token verification batch) is measured with the JVM's per-thread
+     * allocation counter after a warm-up.
+     */
+    @Test
+    void forwardPassAllocatesNothing() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported());
+        Transformer m = MODELS.get("q8_0");
+        Session s = m.newSession(256);
+        Batch one = Batch.causal(new int[]{SEQ[1]}, 8), four = Batch.causal(Arrays.copyOf(SEQ, 4), 8);
+        s.forward(Batch.causal(Arrays.copyOf(SEQ, 8), 0));
+        for (int i = 0; i < 200; i++) {
+            s.forward(one); s.cache().truncate(8);
+            s.forward(four); s.cache().truncate(8);
+        }
+        long id = Thread.currentThread().threadId();
+        long before = threads.getThreadAllocatedBytes(id);
+        for (int i = 0; i < 20; i++) {
+            s.forward(one); s.cache().truncate(8);
+            s.forward(four); s.cache().truncate(8);
+        }
+        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        assertEquals(0, allocated, "bytes allocated by 40 forward passes");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"f32", "q8_0", "q4_0", "bf16", "f16"})
     void batchInvariance(String type) {
