@@ -34,11 +34,22 @@ class KernelsTest {
     void halfConversionIsExactForAllBitPatterns() {
         assumeSimd();
         MemorySegment s = allHalves();
-        float[] got = new float[65536];
-        for (int i = 0; i < 65536; i += Simd.L) Simd.f16(s, 2L * i).intoArray(got, i);
+        float[] vector = new float[65536];
+        for (int i = 0; i < 65536; i += Simd.L) Simd.f16(s, 2L * i).intoArray(vector, i);
         for (int i = 0; i < 65536; i++) {
-            float want = Float.float16ToFloat((short) i);
-            assertSameBits(want, got[i], "f16 0x" + Integer.toHexString(i));
+            assertSameBits(Float.float16ToFloat((short) i), vector[i], "Simd.f16 0x" + Integer.toHexString(i));
+        }
+        F16Tensor t = new F16Tensor("halves", 1, 65536, s);
+        float[] got = new float[65536];
+        // repeated so that the loop runs compiled too (C2 vectorizes it into vcvtph2ps)
+        for (int rep = 0; rep < 40; rep++) {
+            t.decodeSpan(0, 0, 65536, got, 0);
+            for (int i = 0; i < 65536; i++) {
+                float want = Float.float16ToFloat((short) i);
+                if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(got[i])) {
+                    assertSameBits(want, got[i], "f16 0x" + Integer.toHexString(i) + " in repetition " + rep);
+                }
+            }
         }
     }
 
