@@ -24,7 +24,7 @@ public final class DecodeBench {
         int context = args.length > 2 ? Integer.parseInt(args[2]) : 512;
         int reps = args.length > 3 ? Integer.parseInt(args[3]) : 7;
         int[] ks = args.length > 4 ? Arrays.stream(args[4].split(",")).mapToInt(Integer::parseInt).toArray() : new int[]{1, 2, 4, 8, 16, 32};
-        try (GgufFile f = GgufFile.open(model); Parallel pool = new Parallel(threads)) {
+        try (GgufFile f = GgufFile.open(model, !Boolean.getBoolean("mapped")); Parallel pool = new Parallel(threads)) {
             Transformer m = new Transformer(f, pool);
             int vocab = m.config().vocabSize();
             int maxK = Arrays.stream(ks).max().orElse(1);

@@ -32,11 +32,18 @@ import java.nio.file.Path;
  */
 public final class LanguageModel implements AutoCloseable {
     /** Worker threads for the kernels, and the KV cache size in tokens (capped by the model's own context length). */
-    public record Options(int threads, int contextSize) {
+    /**
+     * @param hugePages copy the weights into memory on transparent huge pages at load, where the system has them and
+     *                  memory allows (faster decoding: the CPU's prefetcher stops at every 4 KB page of a mapped file);
+     *                  false keeps the file memory-mapped
+     */
+    public record Options(int threads, int contextSize, boolean hugePages) {
         public Options {
             if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
             if (contextSize < 1) throw new IllegalArgumentException("context size must be >= 1, got " + contextSize);
         }
+
+        public Options(int threads, int contextSize) { this(threads, contextSize, true); }
 
         public static Options defaults() { return new Options(Parallel.defaultThreads(), 4096); }
     }
@@ -60,7 +67,7 @@ public final class LanguageModel implements AutoCloseable {
     public static LanguageModel load(Path path) { return load(path, Options.defaults()); }
 
     public static LanguageModel load(Path path, Options options) {
-        GgufFile file = GgufFile.open(path);
+        GgufFile file = GgufFile.open(path, options.hugePages());
         Parallel pool = null;
         try {
             pool = new Parallel(options.threads());

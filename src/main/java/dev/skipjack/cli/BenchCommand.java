@@ -19,7 +19,8 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /**
- * {@code skipjack bench}: whole-model speed. Prefill tokens/s over a 512-token prompt, decode tokens/s, and the
+ * {@code skipjack bench}: whole-model speed. Prefill tokens/s over a 512-token prompt, decode tokens/s (from an empty
+ * context by default, as llama-bench's tg figure), and the
  * verification cost curve T(k)/T(1): the wall time of one forward pass over k new tokens on top of a 512-token
  * context, relative to one token. Speculative decoding pays only where T(k)/T(1) stays well below k.
  */
@@ -33,6 +34,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--decode-tokens", defaultValue = "32", description = "Tokens decoded per decode run (default: ${DEFAULT-VALUE}).")
     int decodeTokens;
+
+    @Option(names = "--decode-depth", defaultValue = "0", description = "Tokens already in the context when a decode run "
+            + "starts: 0 like llama-bench's tg figure (default: ${DEFAULT-VALUE}); at most --prompt-tokens.")
+    int decodeDepth;
 
     /** Untimed warm-up per figure: enough for C2 to compile a small model's kernels, negligible on a large one. */
     static final long WARMUP_NANOS = 300_000_000L;
@@ -49,6 +54,9 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (promptTokens < 1 || decodeTokens < 1 || repetitions < 1) throw new IllegalArgumentException("bench sizes must be positive");
+        if (decodeDepth < 0 || decodeDepth > promptTokens) {
+            throw new IllegalArgumentException("--decode-depth must be between 0 and --prompt-tokens (" + promptTokens + "), got " + decodeDepth);
+        }
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         int maxK = Arrays.stream(ks).max().orElse(1);
         if (Arrays.stream(ks).anyMatch(k -> k < 1)) throw new IllegalArgumentException("--k values must be >= 1");
@@ -61,6 +69,7 @@ final class BenchCommand implements Callable<Integer> {
                 err.printf("bench: the model's context is %d tokens: using a %d-token prompt instead of %d%n",
                         model.config().contextLength(), room, promptTokens);
                 promptTokens = room;
+                decodeDepth = Math.min(decodeDepth, promptTokens);
             }
             SplittableRandom rnd = new SplittableRandom(1);
             int[] prompt = rnd.ints(promptTokens, 0, vocab).toArray();
@@ -83,17 +92,6 @@ final class BenchCommand implements Callable<Integer> {
                 s.forward(Batch.lastOnly(new int[]{prompt[i % promptTokens]}, promptTokens));
                 s.cache().truncate(promptTokens);
             }
-            double[] decode = new double[repetitions];
-            for (int r = 0; r < repetitions; r++) {
-                s.cache().truncate(promptTokens);
-                int token = prompt[promptTokens - 1];
-                long t0 = System.nanoTime();
-                for (int i = 0; i < decodeTokens; i++) {
-                    token = s.forward(Batch.lastOnly(new int[]{token}, promptTokens + i)).argmax(0);
-                }
-                decode[r] = decodeTokens / ((System.nanoTime() - t0) / 1e9);
-                err.printf("bench: decode run %d/%d: %.2f tok/s%n", r + 1, repetitions, decode[r]);
-            }
             Map<Integer, Double> t = new TreeMap<>();
             for (int k : ks) {
                 double[] times = new double[repetitions];
@@ -114,12 +112,25 @@ final class BenchCommand implements Callable<Integer> {
                 t.put(k, median(times));
                 err.printf("bench: T(%d) = %.2f ms%n", k, 1000 * t.get(k));
             }
+            double[] decode = new double[repetitions];
+            // last: decoding at a shallow depth overwrites the prompt's context that the cost curve needs
+            for (int r = 0; r < repetitions; r++) {
+                s.cache().truncate(decodeDepth); // the prompt's first decodeDepth tokens stay as context
+                int token = prompt[Math.max(0, decodeDepth - 1)];
+                long t0 = System.nanoTime();
+                for (int i = 0; i < decodeTokens; i++) {
+                    token = s.forward(Batch.lastOnly(new int[]{token}, decodeDepth + i)).argmax(0);
+                }
+                decode[r] = decodeTokens / ((System.nanoTime() - t0) / 1e9);
+                err.printf("bench: decode run %d/%d: %.2f tok/s%n", r + 1, repetitions, decode[r]);
+            }
             double t1 = t.getOrDefault(1, Double.NaN);
             Map<String, long[]> types = tensorTypes(model);
             ObjectMapper m = new ObjectMapper();
             ObjectNode root = m.createObjectNode();
             root.put("model", model.file().path().getFileName().toString());
             root.put("decode_tokens_per_second", median(decode));
+            root.put("decode_depth", decodeDepth);
             root.put("prefill_tokens_per_second", median(prefill));
             ObjectNode ratio = root.putObject("verify_cost_ratio");
             ObjectNode ms = root.putObject("verify_ms");
@@ -128,6 +139,7 @@ final class BenchCommand implements Callable<Integer> {
                 ms.put(String.valueOf(e.getKey()), 1000 * e.getValue());
             }
             root.put("threads", model.options().threads());
+            root.put("weights", model.file().residency());
             ObjectNode tt = root.putObject("tensor_types");
             for (var e : types.entrySet()) {
                 ObjectNode o = tt.putObject(e.getKey());
@@ -145,9 +157,11 @@ final class BenchCommand implements Callable<Integer> {
                 types.forEach((k, v) -> tl.append(k).append(" (").append(v[0]).append(" tensors, ")
                         .append(String.format("%.1f MB", v[1] / 1e6)).append(") "));
                 out.printf("tensor types     %s%n", tl.toString().trim());
+                out.printf("weights          %s%n", model.file().residency());
                 out.printf("threads          %d%n", model.options().threads());
                 out.printf("prefill          %.1f tok/s (%d-token prompt, median of %d)%n", median(prefill), promptTokens, repetitions);
-                out.printf("decode           %.2f tok/s (median of %d)%n", median(decode), repetitions);
+                out.printf("decode           %.2f tok/s (%d tokens after %d of context, median of %d)%n", median(decode),
+                        decodeTokens, decodeDepth, repetitions);
                 out.printf("%n  k   T(k) ms   T(k)/T(1)   tokens/s%n");
                 for (var e : t.entrySet()) {
                     out.printf("%3d  %8.2f   %9.2f   %8.1f%n", e.getKey(), 1000 * e.getValue(), e.getValue() / t1, e.getKey() / e.getValue());

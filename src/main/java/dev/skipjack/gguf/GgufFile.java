@@ -19,7 +19,8 @@ import java.util.Map;
 
 /**
  * A memory-mapped GGUF file (versions 1, 2 and 3): its metadata and its tensors.
- * The file stays mapped until {@link #close()}; tensor data segments point into the mapping.
+ * The file stays mapped (or, see {@link #open(Path, boolean)}, copied into huge pages) until {@link #close()}; tensor
+ * data segments point into that memory.
  */
 public final class GgufFile implements AutoCloseable {
     public static final int MAGIC = 0x46554747; // "GGUF" read little-endian
@@ -33,14 +34,16 @@ public final class GgufFile implements AutoCloseable {
     private final Path path;
     private final Arena arena;
     private final MemorySegment mapped;
+    private final boolean onHugePages;
     private final int version;
     private final Map<String, Object> metadata;
     private final Map<String, TensorInfo> tensors;
     private final long dataOffset;
 
-    private GgufFile(Path path, Arena arena, MemorySegment mapped, int version, Map<String, Object> metadata,
+    private GgufFile(Path path, Arena arena, MemorySegment mapped, boolean onHugePages, int version, Map<String, Object> metadata,
                      Map<String, TensorInfo> tensors, long dataOffset) {
         this.path = path;
+        this.onHugePages = onHugePages;
         this.arena = arena;
         this.mapped = mapped;
         this.version = version;
@@ -50,15 +53,31 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /** Maps and parses a GGUF file; every structural problem becomes a {@link GgufException} naming the file. */
-    public static GgufFile open(Path path) {
+    public static GgufFile open(Path path) { return open(path, false); }
+
+    /**
+     * {@link #open(Path)}; with {@code hugePages}, the file is then copied into anonymous memory on transparent huge pages
+     * (see {@link HugePages}) when the system has them and the copy fits in well under the available memory, and the
+     * mapping is dropped: the matmul streams weights faster from there. Otherwise the file stays mapped.
+     */
+    public static GgufFile open(Path path, boolean hugePages) {
+        return open(path, hugePages ? MIN_COPY_BYTES : Long.MAX_VALUE);
+    }
+
+    /** {@link #open(Path, boolean)} copying files of at least {@code copyFrom} bytes. */
+    static GgufFile open(Path path, long copyFrom) {
         if (!Files.exists(path)) throw new GgufException("model file not found: " + path);
         if (Files.isDirectory(path)) throw new GgufException("model path is a directory, not a GGUF file: " + path);
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            GgufFile f = parse(path, arena, seg);
-            return f;
+            GgufFile f = parse(path, arena, seg, false); // validates the file before anything is copied
+            if (size < copyFrom || size > 0.75 * availableMemory()) return f;
+            GgufFile copied = copyToHugePages(path, seg);
+            if (copied == null) return f;
+            arena.close(); // unmaps the file
+            return copied;
         } catch (NoSuchFileException e) {
             arena.close();
             throw new GgufException("model file not found: " + path);
@@ -74,7 +93,51 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
-    private static GgufFile parse(Path path, Arena arena, MemorySegment seg) {
+    /** The file's bytes copied into huge-page memory and parsed there, or null where there is none. */
+    private static GgufFile copyToHugePages(Path path, MemorySegment file) {
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment copy = HugePages.allocate(file.byteSize(), arena).orElse(null);
+            if (copy == null) {
+                arena.close();
+                return null;
+            }
+            MemorySegment.copy(file, 0, copy, 0, file.byteSize());
+            return parse(path, arena, copy, true);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** Below this size a copy is not worth it: the whole file sits in the CPU's caches. */
+    private static final long MIN_COPY_BYTES = 16L << 20;
+
+    /** MemAvailable of /proc/meminfo (memory the kernel can hand out, reclaimable file cache included), or 0 where unknown. */
+    private static long availableMemory() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) return 1024 * Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: HugePages declines anyway
+        }
+        return 0;
+    }
+
+    /**
+     * Where the tensor data lives: "memory-mapped", or "copied to huge pages" with how much of this process's anonymous
+     * memory the kernel actually backs with them (it falls back to small pages when memory is fragmented; the count also
+     * includes other huge-page memory, such as the Java heap's).
+     */
+    public String residency() {
+        if (!onHugePages) return "memory-mapped";
+        long huge = HugePages.residentHugeBytes();
+        return huge < 0 ? "copied to huge pages" : String.format("copied to huge pages (%.0f MB; the process has %.0f MB on huge pages)",
+                mapped.byteSize() / 1e6, huge / 1e6);
+    }
+
+    private static GgufFile parse(Path path, Arena arena, MemorySegment seg, boolean onHugePages) {
         Reader r = new Reader(seg);
         if (seg.byteSize() < 8) {
             if (seg.byteSize() == 0) throw new GgufException("file is empty (0 bytes), not a GGUF model");
@@ -154,7 +217,7 @@ public final class GgufFile implements AutoCloseable {
             if (tensors.containsKey(raw.name)) throw new GgufException("duplicate tensor name '" + raw.name + "'");
             tensors.put(raw.name, new TensorInfo(raw.name, raw.shape, type, raw.offset, seg.asSlice(start, bytes)));
         }
-        return new GgufFile(path, arena, seg, version, Collections.unmodifiableMap(meta),
+        return new GgufFile(path, arena, seg, onHugePages, version, Collections.unmodifiableMap(meta),
                 Collections.unmodifiableMap(tensors), dataOffset);
     }
 

@@ -45,6 +45,26 @@ class CliTest {
     }
 
     @Test
+    void benchReportsTheIssuesJsonFields() throws Exception {
+        Run r = run("bench", "-m", STORIES, "-t", "1", "--prompt-tokens", "24", "--decode-tokens", "4", "--repetitions", "1",
+                "--k", "1,2,4", "--json");
+        assertEquals(0, r.code, r.err);
+        JsonNode j = new ObjectMapper().readTree(r.out);
+        assertTrue(j.get("decode_tokens_per_second").asDouble() > 0, r.out);
+        assertTrue(j.get("prefill_tokens_per_second").asDouble() > 0, r.out);
+        assertEquals(0, j.get("decode_depth").asInt());
+        assertEquals(1.0, j.get("verify_cost_ratio").get("1").asDouble());
+        for (String k : new String[]{"2", "4"}) assertTrue(j.get("verify_cost_ratio").get(k).asDouble() > 0, k);
+        assertEquals(1, j.get("threads").asInt());
+        assertTrue(j.get("tensor_types").has("F32"), r.out);
+        assertEquals("memory-mapped", j.get("weights").asText(), "a 1 MB model is not worth copying");
+
+        Run bad = run("bench", "-m", STORIES, "--prompt-tokens", "24", "--decode-depth", "25");
+        assertNotEquals(0, bad.code);
+        assertTrue(bad.err.contains("--decode-depth must be between 0 and --prompt-tokens (24), got 25"), bad.err);
+    }
+
+    @Test
     void streamsTextAndSeededSamplingIsReproducible() {
         Run a = run("generate", "-m", STORIES, "-p", "Tom had a red", "-n", "30", "--seed", "42", "--temperature", "1",
                 "--top-k", "0", "--top-p", "0.9", "--min-p", "0.02");
