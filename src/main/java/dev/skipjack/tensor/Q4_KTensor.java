@@ -35,7 +35,8 @@ public final class Q4_KTensor extends WeightTensor {
     }
 
     @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
-        for (int r = r0; r < r1; r++) out[r] = KQuants.dotRow45(data, r * rowBytes, cols, x, 0, false);
+        float[] scales = Scratch.scales();
+        for (int r = r0; r < r1; r++) out[r] = KQuants.dotRow45(data, r * rowBytes, cols, x, 0, false, scales);
         return true;
     }
 }

@@ -8,6 +8,7 @@ final class Scratch {
     private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][]);
     private static final ThreadLocal<float[][]> ACC = ThreadLocal.withInitial(() -> new float[1][]);
     private static final ThreadLocal<float[][]> FULL = ThreadLocal.withInitial(() -> new float[1][]);
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[16]);
 
     private Scratch() {}
 
@@ -19,6 +20,9 @@ final class Scratch {
 
     /** A whole scalar-decoded row (the decoder of machines without vector kernels): at least {@code size} floats. */
     static float[] fullRow(int size) { return grow(FULL, size); }
+
+    /** The sixteen effective scales and mins of a K-quant super-block (see {@link KQuants#scales}). */
+    static float[] scales() { return SCALES.get(); }
 
     private static float[] grow(ThreadLocal<float[][]> local, int size) {
         float[][] holder = local.get();
