@@ -45,28 +45,40 @@ public final class Q6_KTensor extends WeightTensor {
     }
 
     /**
-     * Weights {@code [u, u+L)} of a half (128 weights, u < 128). Quarter k = u / 32 takes the low (k < 2) or high
-     * nibbles of ql[(k & 1) * 32 + l] and, as bits 4-5, bits 2k..2k+1 of qh[l] (moved with 16-bit shifts: x86 has
-     * no byte shifts); weights 16i..16i+15 use scale i of the half's eight, {@code scales} holding them as bytes.
-     * The scale product d * scale is rounded first, as in the scalar code.
+     * The sixteen scale products of the super-block at {@code p} ({@code d * scale_i}, rounded as in the scalar code)
+     * into {@code dst[0..16)}: one vector conversion instead of a scalar extraction, conversion and product per 16 weights.
      */
-    private static FloatVector weights(MemorySegment s, long ql, long qh, long scales, int u, float d) {
-        int k = u >>> 5, l = u & 31;
+    private static void scales(MemorySegment s, long p, float[] dst) {
+        float d = Bytes.f16(s, p + 208);
+        for (int part = 0; part < 16 / L; part++) Simd.i8(s, p + 192 + part * L).mul(d).intoArray(dst, part * L);
+    }
+
+    /**
+     * Weights {@code [16j, 16j+L)} of quarter k (32 weights) of a half (128 weights), for j = 0, 1. Quarter k takes the
+     * low (k < 2) or high nibbles of ql[(k & 1) * 32 + l] and, as bits 4-5, bits 2k..2k+1 of qh[l], moved there with one
+     * 16-bit shift (x86 has no byte shifts); {@code ds} is the product d * scale of those 16 weights.
+     */
+    private static FloatVector weights(MemorySegment s, long ql, long qh, int k, int l, float ds) {
         ByteVector a = Simd.bytes(s, ql + (k & 1) * 32 + l);
         ByteVector q = k < 2 ? a.and((byte) 0xF) : Simd.high4(a);
         ShortVector h = Simd.bytes(s, qh + l).reinterpretAsShorts();
-        q = q.or(h.lanewise(VectorOperators.LSHR, 2 * k).lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x30));
-        return Simd.b2f(q.sub((byte) 32)).mul(d * (byte) (scales >> 8 * ((l >>> 4) + 2 * k)));
+        ShortVector moved = k < 3 ? h.lanewise(VectorOperators.LSHL, 4 - 2 * k) : h.lanewise(VectorOperators.LSHR, 2);
+        q = q.or(moved.reinterpretAsBytes().and((byte) 0x30));
+        return Simd.b2f(q.sub((byte) 32)).mul(ds);
     }
 
     @Override void decodeSpan(int row, int c0, int len, float[] dst, int off) {
         MemorySegment s = data;
         long p = row * rowBytes + 210L * (c0 / 256);
+        float[] sc = Scratch.scales();
         for (int b = 0; b < len / 256; b++, p += 210) {
-            float d = Bytes.f16(s, p + 208);
-            for (int half = 0; half < 2; half++, off += 128) {
-                long ql = p + 64L * half, qh = p + 128 + 32L * half, scales = s.get(Bytes.LONG, p + 192 + 8L * half);
-                for (int u = 0; u < 128; u += L) weights(s, ql, qh, scales, u, d).intoArray(dst, off + u);
+            scales(s, p, sc);
+            for (int half = 0; half < 2; half++) {
+                long ql = p + 64L * half, qh = p + 128 + 32L * half;
+                for (int u = 0; u < 128; u += L, off += L) {
+                    int k = u >>> 5, l = u & 31;
+                    weights(s, ql, qh, k, l, sc[8 * half + 2 * k + (l >>> 4)]).intoArray(dst, off);
+                }
             }
         }
     }
@@ -74,20 +86,22 @@ public final class Q6_KTensor extends WeightTensor {
     // One row at a time, one chain (the matmul's order): the chain's FMA latency bounds it at ~14 G weights/s per
     // core, above what memory delivers to two cores.
     @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
-        for (int r = r0; r < r1; r++) out[r] = dotRow(r, x, 0);
+        float[] sc = Scratch.scales();
+        for (int r = r0; r < r1; r++) out[r] = dotRow(r, x, sc);
         return true;
     }
 
-    private float dotRow(int row, MemorySegment x, long o) {
+    private float dotRow(int row, MemorySegment x, float[] sc) {
         MemorySegment s = data;
-        long p = row * rowBytes;
+        long p = row * rowBytes, o = 0;
         FloatVector a = FloatVector.zero(F);
         for (int b = 0; b < cols / 256; b++, p += 210) {
-            float d = Bytes.f16(s, p + 208);
+            scales(s, p, sc);
             for (int half = 0; half < 2; half++) {
-                long ql = p + 64L * half, qh = p + 128 + 32L * half, scales = s.get(Bytes.LONG, p + 192 + 8L * half);
+                long ql = p + 64L * half, qh = p + 128 + 32L * half;
                 for (int u = 0; u < 128; u += L, o += 4 * L) {
-                    a = weights(s, ql, qh, scales, u, d).fma(act(x, o), a);
+                    int k = u >>> 5, l = u & 31;
+                    a = weights(s, ql, qh, k, l, sc[8 * half + 2 * k + (l >>> 4)]).fma(act(x, o), a);
                 }
             }
         }
