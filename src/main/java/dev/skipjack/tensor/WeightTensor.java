@@ -63,7 +63,7 @@ public abstract class WeightTensor {
 
     /**
      * Vector decoder of columns {@code [c0, c0+len)} of row {@code row} into {@code dst} from {@code off},
-     * bit-identical to {@link #dequantizeRowScalar}. {@code c0} is a multiple of {@link #KB}; {@code len} is a multiple
+     * bit-identical to {@link #dequantizeRowScalar}. {@code c0} is a multiple of the block size and of L; {@code len} is a multiple
      * of the type's block size or ends the row. Only called when {@link Simd#ENABLED}.
      */
     abstract void decodeSpan(int row, int c0, int len, float[] dst, int off);
@@ -214,12 +214,22 @@ public abstract class WeightTensor {
     /** Written only in a case that never happens, so that C2 keeps the touching loads of {@link #matmulRows}. */
     static volatile int prefetchSink;
 
+    /**
+     * Columns per K block: at most {@link #KB}, in blocks of equal size where the type's block size allows. A row of 576
+     * (SmolLM2) is two blocks of 288, not 512 and a 64-column remnant whose tiles would load and store their 24
+     * accumulators for only 4 vectors of work each.
+     */
+    private int blockColumns() {
+        int unit = Math.max(L, type().blockSize), blocks = Math.ceilDiv(cols, KB);
+        return Math.min(KB, Math.ceilDiv(Math.ceilDiv(cols, blocks), unit) * unit);
+    }
+
     final void matmulRows(MemorySegment x, int n, float[] out, int r0, int r1) {
         if (Simd.ENABLED && cols % L == 0) {
             if (n == 1 && dotRows(r0, r1, x, out)) return;
             if (n <= VectorMath.FUSED && hasFused()) { fusedRows(x, n, out, r0, r1); return; }
         }
-        int kb = n <= WHOLE_ROWS && type().blockSize > 1 ? cols : Math.min(KB, cols), main = cols - cols % L;
+        int kb = n <= WHOLE_ROWS && type().blockSize > 1 ? cols : blockColumns(), main = cols - cols % L;
         int panel = n > PANEL_INPUTS ? PANEL : 4; // rows decoded per block
         float[] w = Scratch.row(panel * kb);
         // chains of inputs up to n rounded to a multiple of 4 (+2 for a padded tile): sumLanes16 reduces four inputs at once
