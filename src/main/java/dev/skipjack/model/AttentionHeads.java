@@ -55,13 +55,7 @@ final class AttentionHeads implements Parallel.RangeBody {
                 scores[t] = sc;
                 if (sc > max) max = sc;
             }
-            float sum = 0f;
-            for (int t = 0; t < visible; t++) {
-                if (Float.isNaN(scores[t])) continue;
-                float e = (float) Math.exp(scores[t] - max);
-                scores[t] = e;
-                sum += e;
-            }
+            float sum = VectorMath.softmaxNumerators(scores, visible, max);
             VectorMath.weightedSum(scores, visible, 1f / sum, values, ko, kvDim, s.att, i * qDim + h * hd, hd);
         }
     }

@@ -1,5 +1,7 @@
 package dev.skipjack.model;
 
+import dev.skipjack.tensor.VectorMath;
+
 /**
  * The state of one conversation with a {@link Transformer}: its KV cache and the activation buffers reused by
  * every forward pass (so decoding allocates nothing per token once the buffers have grown to the batch size).
@@ -54,7 +56,7 @@ public final class Session {
 
     float[] scores(int worker) {
         float[] s = scores[worker];
-        if (s == null) scores[worker] = s = new float[cache.capacity()];
+        if (s == null) scores[worker] = s = new float[VectorMath.roundUpToVector(cache.capacity())]; // whole vectors: see softmaxNumerators
         return s;
     }
 }

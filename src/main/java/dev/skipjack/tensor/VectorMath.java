@@ -1,6 +1,8 @@
 package dev.skipjack.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -269,6 +271,50 @@ public final class VectorMath {
      * of exact lane-wise operations, so interpreter and compiled code agree; {@code reduceLanes(ADD)} leaves the
      * order unspecified, and it does differ between them, which would break bit-exact batch invariance.
      */
+    /** {@code n} rounded up to a whole number of vectors. */
+    public static int roundUpToVector(int n) { return Math.ceilDiv(n, L) * L; }
+
+    /**
+     * Softmax numerators in place: {@code scores[t] = e^(scores[t] - max)} for {@code t < count}, NaN entries (masked
+     * slots) left NaN; returns the sum of the others, added in order of t. The exponentials are {@link #exp} over whole
+     * vectors up to {@link #roundUpToVector}(count), so {@code scores} must be that long (entries past count are
+     * overwritten). Every slot goes through the same elementwise function and the sum skips masked slots in order
+     * whatever their positions, so a token's attention is the same in any batch, tree or prefix as alone. (Scalar
+     * {@link Math#exp} was a quarter of SmolLM2's prefill.)
+     */
+    public static float softmaxNumerators(float[] scores, int count, float max) {
+        for (int t = 0; t < count; t += L) exp(FloatVector.fromArray(F, scores, t).sub(max)).intoArray(scores, t);
+        float sum = 0f;
+        for (int t = 0; t < count; t++) if (!Float.isNaN(scores[t])) sum += scores[t];
+        return sum;
+    }
+
+    private static FloatVector c(float v) { return FloatVector.broadcast(F, v); }
+
+    /**
+     * e^x for x <= 0 lane by lane, within 2 ulps of {@link Math#exp} (NaN stays NaN, below -87.3 gives 0). Built only
+     * from IEEE operations (fused multiply-adds, adds, bit moves), so it gives the same bits interpreted, compiled or in
+     * any lane; the Vector API's own EXP does not (its compiled form differs from its fallback in the last bit). Method:
+     * x = n ln 2 + r with |r| <= ln 2 / 2 (n by rounding with the 1.5 * 2^23 trick, ln 2 in two parts), e^r by a degree-7
+     * polynomial (Cephes' expf coefficients), times 2^n put in the exponent field.
+     */
+    static FloatVector exp(FloatVector x) {
+        final float round = 0x1.8p23f;
+        FloatVector clamped = x.max(-87.3f); // NaN stays NaN
+        FloatVector shifted = clamped.fma(c(1.44269504088896341f), c(round));
+        FloatVector n = shifted.sub(round);
+        FloatVector r = n.fma(c(-0.693359375f), clamped);
+        r = n.fma(c(2.12194440e-4f), r);
+        FloatVector p = r.fma(c(1.9875691500e-4f), c(1.3981999507e-3f));
+        p = p.fma(r, c(8.3334519073e-3f));
+        p = p.fma(r, c(4.1665795894e-2f));
+        p = p.fma(r, c(1.6666665459e-1f));
+        p = p.fma(r, c(5.0000001201e-1f));
+        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        IntVector pow2 = shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(round) - 127).lanewise(VectorOperators.LSHL, 23);
+        return y.mul(pow2.reinterpretAsFloats()).blend(0f, x.compare(VectorOperators.LT, -87.3f));
+    }
+
     public static float sumLanes(FloatVector v) {
         if (L > 16) { // wider than any current hardware: plain lane order
             float s = 0f;

@@ -11,7 +11,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -78,6 +80,37 @@ class KernelsTest {
                 }
                 assertSameBits(want, got[4 + c], "len " + len + " element " + c);
             }
+        }
+    }
+
+    /**
+     * The vector exp of the attention softmax against {@link Math#exp}: every float in [-87.3, 0] 997 apart in bits, within
+     * 2 ulps; NaN stays NaN, underflow and -inf give 0; and the same bits interpreted and compiled (repetitions).
+     */
+    @Test
+    void vectorExpIsWithinTwoUlpsOfMathExp() {
+        long first0 = 0x80000000L, last = Float.floatToRawIntBits(-87.3f) & 0xFFFFFFFFL, step = 997; // -0 .. -87.3
+        int count = 0;
+        float[] xs = new float[VectorMath.roundUpToVector((int) ((last - first0) / step) + 8)];
+        for (long bits = first0; bits <= last; bits += step) xs[count++] = Float.intBitsToFloat((int) bits);
+        xs[count++] = Float.NaN;
+        xs[count++] = Float.NEGATIVE_INFINITY;
+        xs[count++] = -100f;
+        xs[count++] = 0f;
+        float[] first = null;
+        for (int rep = 0; rep < 30; rep++) {
+            float[] got = new float[xs.length];
+            for (int t = 0; t < xs.length; t += VectorMath.L) {
+                VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(VectorMath.F, xs, t)).intoArray(got, t);
+            }
+            if (first == null) first = got;
+            else assertArrayEquals(first, got, "repetition " + rep);
+        }
+        for (int t = 0; t < count; t++) {
+            float x = xs[t], want = (float) Math.exp(x);
+            if (Float.isNaN(x)) assertTrue(Float.isNaN(first[t]));
+            else if (x < -87.3f) assertEquals(0f, first[t], "exp(" + x + ")");
+            else assertEquals(want, first[t], 2 * Math.ulp(want), "exp(" + x + ")");
         }
     }
 
