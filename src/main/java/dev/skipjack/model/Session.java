@@ -17,7 +17,7 @@ public final class Session {
     private final float[][] scores;
     final AttentionHeads attentionHeads;
     /** SwiGLU over a slice of hb/hb2, the body of the parallel loop for large batches (made once: no allocation per call). */
-    final dev.skipjack.tensor.Parallel.RangeBody swiglu = (worker, start, end) -> Transformer.swiglu(hb, hb2, start, end);
+    final dev.skipjack.tensor.Parallel.RangeBody swiglu = (worker, start, end) -> VectorMath.siluTimes(hb, hb2, start, end);
     private int batchCapacity;
 
     Session(Transformer model, int contextSize) {

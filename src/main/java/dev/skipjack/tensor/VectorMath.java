@@ -289,6 +289,25 @@ public final class VectorMath {
         return sum;
     }
 
+    /**
+     * SwiGLU in place: {@code gate[i] = silu(gate[i]) * up[i]} for i in [start, end), silu(g) = g * sigmoid(g) with
+     * sigmoid from e = {@link #exp}(-|g|): 1 / (1 + e) for g >= 0, e / (1 + e) below. Vectors where whole ones fit, the
+     * same function one lane at a time after, so an element's value never depends on where a range starts or ends.
+     */
+    public static void siluTimes(float[] gate, float[] up, int start, int end) {
+        int i = start;
+        for (; i + L <= end; i += L) {
+            siluTimes(FloatVector.fromArray(F, gate, i), FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        for (; i < end; i++) gate[i] = siluTimes(FloatVector.broadcast(F, gate[i]), FloatVector.broadcast(F, up[i])).lane(0);
+    }
+
+    private static FloatVector siluTimes(FloatVector g, FloatVector up) {
+        FloatVector e = exp(g.abs().neg());
+        FloatVector numerator = e.blend(1f, g.compare(VectorOperators.GE, 0f));
+        return g.mul(numerator).div(e.add(1f)).mul(up);
+    }
+
     private static FloatVector c(float v) { return FloatVector.broadcast(F, v); }
 
     /**
