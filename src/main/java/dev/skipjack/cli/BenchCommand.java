@@ -93,16 +93,22 @@ final class BenchCommand implements Callable<Integer> {
                 s.cache().truncate(promptTokens);
             }
             Map<Integer, Double> t = new TreeMap<>();
-            for (int k : ks) {
-                double[] times = new double[repetitions];
-                int[] tokens = rnd.ints(k, 0, vocab).toArray();
-                // untimed passes first: each batch size has its own kernel paths to compile, and on a small model
-                // one pass is too short for the JIT (C2 waits for ~10^4 calls), so they repeat for a while
+            int[][] batches = new int[ks.length][];
+            for (int i = 0; i < ks.length; i++) {
+                batches[i] = rnd.ints(ks[i], 0, vocab).toArray();
+                // untimed passes of every batch size before any is timed: each has its own kernel paths to compile
+                // (C2 waits for ~10^4 calls, so on a small model they repeat for a while), and a size timed before the
+                // others were compiled measured up to 40% slow (1B Q4_K: T(1) 139-166 ms, 114 ms warm)
                 long warmK = System.nanoTime();
                 do {
                     s.cache().truncate(promptTokens);
-                    s.forward(Batch.causal(tokens, promptTokens));
+                    s.forward(Batch.causal(batches[i], promptTokens));
                 } while (System.nanoTime() - warmK < WARMUP_NANOS);
+            }
+            for (int i = 0; i < ks.length; i++) {
+                int k = ks[i];
+                int[] tokens = batches[i];
+                double[] times = new double[repetitions];
                 for (int r = 0; r < repetitions; r++) {
                     s.cache().truncate(promptTokens);
                     long t0 = System.nanoTime();
