@@ -92,31 +92,31 @@ final class BenchCommand implements Callable<Integer> {
                 s.forward(Batch.lastOnly(new int[]{prompt[i % promptTokens]}, promptTokens));
                 s.cache().truncate(promptTokens);
             }
-            Map<Integer, Double> t = new TreeMap<>();
+            // Batch sizes take turns, in the warm-up and in the timed passes: each size has its own kernel paths, and
+            // timing one size after warming only some others let C2 recompile under the clock (timed one after another,
+            // 1B Q4_K T(1) came out 139-166 ms against 114 warm; warmed all first, SmolLM2 F16 T(1) 29-38 ms, T(2) 27).
             int[][] batches = new int[ks.length][];
-            for (int i = 0; i < ks.length; i++) {
-                batches[i] = rnd.ints(ks[i], 0, vocab).toArray();
-                // untimed passes of every batch size before any is timed: each has its own kernel paths to compile
-                // (C2 waits for ~10^4 calls, so on a small model they repeat for a while), and a size timed before the
-                // others were compiled measured up to 40% slow (1B Q4_K: T(1) 139-166 ms, 114 ms warm)
-                long warmK = System.nanoTime();
-                do {
+            for (int i = 0; i < ks.length; i++) batches[i] = rnd.ints(ks[i], 0, vocab).toArray();
+            long warmK = System.nanoTime();
+            for (int round = 0; round < 2 || System.nanoTime() - warmK < WARMUP_NANOS * ks.length; round++) {
+                for (int[] tokens : batches) {
                     s.cache().truncate(promptTokens);
-                    s.forward(Batch.causal(batches[i], promptTokens));
-                } while (System.nanoTime() - warmK < WARMUP_NANOS);
+                    s.forward(Batch.causal(tokens, promptTokens));
+                }
             }
-            for (int i = 0; i < ks.length; i++) {
-                int k = ks[i];
-                int[] tokens = batches[i];
-                double[] times = new double[repetitions];
-                for (int r = 0; r < repetitions; r++) {
+            double[][] times = new double[ks.length][repetitions];
+            for (int r = 0; r < repetitions; r++) {
+                for (int i = 0; i < ks.length; i++) {
                     s.cache().truncate(promptTokens);
                     long t0 = System.nanoTime();
-                    s.forward(Batch.causal(tokens, promptTokens)); // verification: logits for every token
-                    times[r] = (System.nanoTime() - t0) / 1e9;
+                    s.forward(Batch.causal(batches[i], promptTokens)); // verification: logits for every token
+                    times[i][r] = (System.nanoTime() - t0) / 1e9;
                 }
-                t.put(k, median(times));
-                err.printf("bench: T(%d) = %.2f ms%n", k, 1000 * t.get(k));
+            }
+            Map<Integer, Double> t = new TreeMap<>();
+            for (int i = 0; i < ks.length; i++) {
+                t.put(ks[i], median(times[i]));
+                err.printf("bench: T(%d) = %.2f ms%n", ks[i], 1000 * t.get(ks[i]));
             }
             double[] decode = new double[repetitions];
             // last: decoding at a shallow depth overwrites the prompt's context that the cost curve needs
