@@ -313,7 +313,8 @@ public final class VectorMath {
     /**
      * e^x for x <= 0 lane by lane, within 2 ulps of {@link Math#exp} (NaN stays NaN, below -87.3 gives 0). Built only
      * from IEEE operations (fused multiply-adds, adds, bit moves), so it gives the same bits interpreted, compiled or in
-     * any lane; the Vector API's own EXP does not (its compiled form differs from its fallback in the last bit). Method:
+     * any lane; with the Vector API's own EXP the batch-invariance tests failed in the last bit (its result depended on
+     * where it ran, most likely compiled against fallback code). Method:
      * x = n ln 2 + r with |r| <= ln 2 / 2 (n by rounding with the 1.5 * 2^23 trick, ln 2 in two parts), e^r by a degree-7
      * polynomial (Cephes' expf coefficients), times 2^n put in the exponent field.
      */
