@@ -31,8 +31,9 @@ import java.nio.file.Path;
  * independent, so create more with {@link #newSession()} for concurrent use of the same weights).
  */
 public final class LanguageModel implements AutoCloseable {
-    /** Worker threads for the kernels, and the KV cache size in tokens (capped by the model's own context length). */
     /**
+     * Worker threads for the kernels, and the KV cache size in tokens (capped by the model's own context length).
+     *
      * @param hugePages copy the weights into memory on transparent huge pages at load, where the system has them and
      *                  memory allows (faster decoding: the CPU's prefetcher stops at every 4 KB page of a mapped file);
      *                  false keeps the file memory-mapped

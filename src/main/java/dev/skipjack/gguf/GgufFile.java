@@ -115,14 +115,7 @@ public final class GgufFile implements AutoCloseable {
 
     /** MemAvailable of /proc/meminfo (memory the kernel can hand out, reclaimable file cache included), or 0 where unknown. */
     private static long availableMemory() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemAvailable:")) return 1024 * Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux: HugePages declines anyway
-        }
-        return 0;
+        return Math.max(0, HugePages.procKilobytes(Path.of("/proc/meminfo"), "MemAvailable:")) * 1024;
     }
 
     /**

@@ -81,14 +81,22 @@ final class HugePages {
         }
     }
 
-    /** Bytes of this process's anonymous memory that the kernel has on huge pages ({@code /proc/self/smaps_rollup}). */
+    /** Bytes of this process's anonymous memory that the kernel has on huge pages, or -1 where unknown. */
     static long residentHugeBytes() {
+        long kb = procKilobytes(Path.of("/proc/self/smaps_rollup"), "AnonHugePages:");
+        return kb < 0 ? -1 : kb * 1024;
+    }
+
+    /**
+     * The "KEY: N kB" figure of a /proc file (as N), or -1 where the file or the key is missing (not Linux).
+     */
+    static long procKilobytes(Path file, String key) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/smaps_rollup"))) {
-                if (line.startsWith("AnonHugePages:")) return 1024 * Long.parseLong(line.replaceAll("[^0-9]", ""));
+            for (String line : Files.readAllLines(file)) {
+                if (line.startsWith(key)) return Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
         } catch (IOException | RuntimeException e) {
-            // not Linux, or no smaps_rollup: unknown
+            // unreadable: unknown
         }
         return -1;
     }
