@@ -2,6 +2,7 @@ package dev.skipjack.tensor;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
@@ -83,12 +84,34 @@ final class KQuants {
     }
 
     /**
+     * Q4_K sub-block {@code j}'s 16 possible weights {@code d_j * k - m_j} (two roundings, as in the scalar code) as
+     * float bits for {@link Simd#lookup}, from the effective scales and mins of {@link #scales}.
+     */
+    private static IntVector table(float[] sm, int j) {
+        return Simd.NIBBLES.mul(sm[j]).sub(sm[8 + j]).reinterpretAsInts();
+    }
+
+    /**
      * Vector decoding of a Q4_K ({@code five == false}) or Q5_K row starting at byte {@code p}: super-blocks of 176
      * (Q5_K) or 144 bytes, four 64-weight chunks each.
      */
     static void decodeRow45(MemorySegment s, long p, int cols, float[] dst, int off, boolean five) {
         long size = five ? 176 : 144, qsOff = five ? 48 : 16;
         float[] sm = Scratch.scales();
+        if (!five && Simd.TABLES) {
+            for (int b = 0; b < cols / 256; b++, p += size) {
+                scales(s, p, sm);
+                for (int c = 0; c < 4; c++, off += 64) {
+                    IntVector t1 = table(sm, 2 * c), t2 = table(sm, 2 * c + 1);
+                    IntVector q0 = Simd.byteLanes(s, p + 16 + 32L * c), q1 = Simd.byteLanes(s, p + 32 + 32L * c);
+                    Simd.lookup(t1, q0).intoArray(dst, off);
+                    Simd.lookup(t1, q1).intoArray(dst, off + 16);
+                    Simd.lookupHigh(t2, q0).intoArray(dst, off + 32);
+                    Simd.lookupHigh(t2, q1).intoArray(dst, off + 48);
+                }
+            }
+            return;
+        }
         for (int b = 0; b < cols / 256; b++, p += size) {
             scales(s, p, sm);
             long qh = five ? p + 16 : -1;
@@ -106,6 +129,20 @@ final class KQuants {
     static float dotRow45(MemorySegment s, long p, int cols, MemorySegment x, long o, boolean five, float[] sm) {
         long size = five ? 176 : 144, qsOff = five ? 48 : 16;
         FloatVector a = FloatVector.zero(F);
+        if (!five && Simd.TABLES) {
+            for (int b = 0; b < cols / 256; b++, p += size) {
+                scales(s, p, sm);
+                for (int c = 0; c < 4; c++, o += 256) {
+                    IntVector t1 = table(sm, 2 * c), t2 = table(sm, 2 * c + 1);
+                    IntVector q0 = Simd.byteLanes(s, p + 16 + 32L * c), q1 = Simd.byteLanes(s, p + 32 + 32L * c);
+                    a = Simd.lookup(t1, q0).fma(act(x, o), a);
+                    a = Simd.lookup(t1, q1).fma(act(x, o + 64), a);
+                    a = Simd.lookupHigh(t2, q0).fma(act(x, o + 128), a);
+                    a = Simd.lookupHigh(t2, q1).fma(act(x, o + 192), a);
+                }
+            }
+            return VectorMath.sumLanes(a);
+        }
         for (int b = 0; b < cols / 256; b++, p += size) {
             scales(s, p, sm);
             long qh = five ? p + 16 : -1;

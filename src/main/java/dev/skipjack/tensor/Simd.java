@@ -54,6 +54,31 @@ final class Simd {
         return ByteVector.fromMemorySegment(B, s, off, LE);
     }
 
+    /**
+     * Whether nibbles decode by table lookup: a 16-entry table of the block's 16 possible weights, indexed by each
+     * nibble, is one {@code vpermd} per 16 weights, where converting the nibble to float and scaling it takes three
+     * instructions (Q4_0 256 x 2048, one input, one thread in L2: 0.050 -> 0.036 ms). Needs 16 lanes (AVX-512).
+     */
+    static final boolean TABLES = L == 16;
+
+    /** The 16 nibble values 0..15 as floats (only with {@link #TABLES}). */
+    static final FloatVector NIBBLES = TABLES ? FloatVector.fromArray(F, new float[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0) : null;
+
+    /** 16 bytes at {@code off}, each in an int lane (sign-extended: only the low bits are used as indexes). */
+    static IntVector byteLanes(MemorySegment s, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B, s, off, LE).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** {@code table[idx & 15]} per lane: the table holds float bits. */
+    static FloatVector lookup(IntVector table, IntVector idx) {
+        return idx.selectFrom(table).reinterpretAsFloats();
+    }
+
+    /** {@code table[(idx >>> 4) & 15]} per lane: the high nibble of each byte lane. */
+    static FloatVector lookupHigh(IntVector table, IntVector idx) {
+        return idx.lanewise(VectorOperators.LSHR, 4).selectFrom(table).reinterpretAsFloats();
+    }
+
     /** L floats at {@code off}. */
     static FloatVector f32(MemorySegment s, long off) {
         return FloatVector.fromMemorySegment(F, s, off, LE);
