@@ -16,6 +16,16 @@ final class Bytes {
     private Bytes() {}
 
     static float f16(MemorySegment s, long off) { return Float.float16ToFloat(s.get(SHORT, off)); }
+
+    /**
+     * {@link #f16} by table lookup. In a vector kernel the converted scale is broadcast to every lane: converted in
+     * registers that is a move, a conversion and a broadcast on the vector ports, which the weights' decoding
+     * saturates; looked up, the broadcast reads the table entry from memory and uses only a load port.
+     */
+    static float f16Table(MemorySegment s, long off) { return F16_VALUES[s.get(SHORT, off) & 0xFFFF]; }
+
+    private static final float[] F16_VALUES = new float[1 << 16];
+    static { for (int h = 0; h < 1 << 16; h++) F16_VALUES[h] = Float.float16ToFloat((short) h); }
     static float bf16(MemorySegment s, long off) { return Float.intBitsToFloat((s.get(SHORT, off) & 0xFFFF) << 16); }
     static int u8(MemorySegment s, long off) { return s.get(ValueLayout.JAVA_BYTE, off) & 0xFF; }
     static int i8(MemorySegment s, long off) { return s.get(ValueLayout.JAVA_BYTE, off); }

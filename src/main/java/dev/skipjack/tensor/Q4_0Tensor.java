@@ -40,7 +40,7 @@ public final class Q4_0Tensor extends WeightTensor {
 
     /** The block's 16 possible weights {@code d * (k - 8)}, as float bits, for {@link Simd#lookup}. */
     private static IntVector table(MemorySegment s, long p) {
-        return LEVELS.mul(Bytes.f16(s, p)).reinterpretAsInts();
+        return LEVELS.mul(Bytes.f16Table(s, p)).reinterpretAsInts();
     }
 
     private static final FloatVector LEVELS = Simd.TABLES ? Simd.NIBBLES.sub(8) : null;
@@ -57,7 +57,7 @@ public final class Q4_0Tensor extends WeightTensor {
             return;
         }
         for (int b = 0; b < len / 32; b++, p += 18, off += 32) {
-            float d = Bytes.f16(s, p);
+            float d = Bytes.f16Table(s, p);
             for (int j = 0; j < 32; j += L) w(s, p, j, d).intoArray(dst, off + j);
         }
     }
@@ -86,7 +86,7 @@ public final class Q4_0Tensor extends WeightTensor {
         long p = row * rowBytes, o = 0;
         FloatVector a = FloatVector.zero(F);
         for (int b = 0; b < cols / 32; b++, p += 18) {
-            float d = Bytes.f16(s, p);
+            float d = Bytes.f16Table(s, p);
             for (int j = 0; j < 32; j += L, o += 4 * L) {
                 a = w(s, p, j, d).fma(act(x, o), a);
             }

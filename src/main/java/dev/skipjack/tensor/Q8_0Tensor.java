@@ -44,7 +44,7 @@ public final class Q8_0Tensor extends WeightTensor {
             long p = r * rowBytes, o = 0;
             FloatVector a = FloatVector.zero(F);
             for (int b = 0; b < cols / 32; b++, p += 34) {
-                float d = Bytes.f16(s, p);
+                float d = Bytes.f16Table(s, p);
                 for (int j = 0; j < 32; j += L, o += 4 * L) {
                     a = w(s, p, j, d).fma(act(x, o), a);
                 }
