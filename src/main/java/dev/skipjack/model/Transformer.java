@@ -3,9 +3,13 @@ package dev.skipjack.model;
 import dev.skipjack.gguf.GgufException;
 import dev.skipjack.gguf.GgufFile;
 import dev.skipjack.gguf.TensorInfo;
+import dev.skipjack.tensor.Caches;
 import dev.skipjack.tensor.Parallel;
 import dev.skipjack.tensor.VectorMath;
 import dev.skipjack.tensor.WeightTensor;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A Llama-family decoder (llama, mistral, qwen2 with QKV bias, qwen3 with Q/K norms), written once and
@@ -48,6 +52,7 @@ public final class Transformer {
         this.outputNorm = vector(file, "output_norm.weight", c.dim(), true);
         TensorInfo out = file.tensor("output.weight");
         this.output = out != null ? checked(WeightTensor.of(out), c.vocabSize(), c.dim()) : tokenEmbedding; // tied embeddings
+        markCacheResidency();
         float[] factors = vector(file, "rope_freqs.weight", c.ropeDim() / 2, false);
         this.ropeFreqs = new float[c.ropeDim() / 2];
         for (int i = 0; i < ropeFreqs.length; i++) {
@@ -55,6 +60,16 @@ public final class Transformer {
             if (factors != null) f /= factors[i];
             ropeFreqs[i] = (float) f;
         }
+    }
+
+    /** Tells every matrix whether all of them fit in the last-level cache (the kernels pick their variant by it). */
+    private void markCacheResidency() {
+        List<WeightTensor> all = new ArrayList<>();
+        for (LayerWeights w : layers) all.addAll(List.of(w.wq(), w.wk(), w.wv(), w.wo(), w.gate(), w.up(), w.down()));
+        all.add(output);
+        if (output != tokenEmbedding) all.add(tokenEmbedding);
+        boolean resident = Caches.fitsInLastLevel(all.stream().mapToLong(WeightTensor::byteSize).sum());
+        for (WeightTensor t : all) t.setCacheResident(resident);
     }
 
     public ModelConfig config() { return config; }

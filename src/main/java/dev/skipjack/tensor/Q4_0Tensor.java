@@ -39,8 +39,8 @@ public final class Q4_0Tensor extends WeightTensor {
     }
 
     /** The block's 16 possible weights {@code d * (k - 8)}, as float bits, for {@link Simd#lookup}. */
-    private static IntVector table(MemorySegment s, long p) {
-        return LEVELS.mul(Bytes.f16Table(s, p)).reinterpretAsInts();
+    private static IntVector table(MemorySegment s, long p, boolean lookup) {
+        return LEVELS.mul(Bytes.f16(s, p, lookup)).reinterpretAsInts();
     }
 
     private static final FloatVector LEVELS = Simd.TABLES ? Simd.NIBBLES.sub(8) : null;
@@ -50,14 +50,14 @@ public final class Q4_0Tensor extends WeightTensor {
         long p = row * rowBytes + 18L * (c0 / 32);
         if (Simd.TABLES) {
             for (int b = 0; b < len / 32; b++, p += 18, off += 32) {
-                IntVector t = table(s, p), q = Simd.byteLanes(s, p + 2);
+                IntVector t = table(s, p, false), q = Simd.byteLanes(s, p + 2);
                 Simd.lookup(t, q).intoArray(dst, off);
                 Simd.lookupHigh(t, q).intoArray(dst, off + 16);
             }
             return;
         }
         for (int b = 0; b < len / 32; b++, p += 18, off += 32) {
-            float d = Bytes.f16Table(s, p);
+            float d = Bytes.f16(s, p);
             for (int j = 0; j < 32; j += L) w(s, p, j, d).intoArray(dst, off + j);
         }
     }
@@ -65,16 +65,16 @@ public final class Q4_0Tensor extends WeightTensor {
     // One row at a time, one chain (the matmul's order): the chain's FMA latency bounds it at ~14 G weights/s per
     // core (4 cycles per 16 weights), which the table lookup reaches in L2 (2 interleaved rows measured slower).
     @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
-        for (int r = r0; r < r1; r++) out[r] = Simd.TABLES ? dotRowTable(r, x) : dotRow(r, x);
+        for (int r = r0; r < r1; r++) out[r] = Simd.TABLES ? dotRowTable(r, x, scaleLookup) : dotRow(r, x);
         return true;
     }
 
-    private float dotRowTable(int row, MemorySegment x) {
+    private float dotRowTable(int row, MemorySegment x, boolean lookup) {
         MemorySegment s = data;
         long p = row * rowBytes, o = 0;
         FloatVector a = FloatVector.zero(F);
         for (int b = 0; b < cols / 32; b++, p += 18, o += 128) {
-            IntVector t = table(s, p), q = Simd.byteLanes(s, p + 2);
+            IntVector t = table(s, p, lookup), q = Simd.byteLanes(s, p + 2);
             a = Simd.lookup(t, q).fma(act(x, o), a);
             a = Simd.lookupHigh(t, q).fma(act(x, o + 64), a);
         }
@@ -86,7 +86,7 @@ public final class Q4_0Tensor extends WeightTensor {
         long p = row * rowBytes, o = 0;
         FloatVector a = FloatVector.zero(F);
         for (int b = 0; b < cols / 32; b++, p += 18) {
-            float d = Bytes.f16Table(s, p);
+            float d = Bytes.f16(s, p);
             for (int j = 0; j < 32; j += L, o += 4 * L) {
                 a = w(s, p, j, d).fma(act(x, o), a);
             }

@@ -49,7 +49,7 @@ public final class Q6_KTensor extends WeightTensor {
      * into {@code dst[0..16)}: one vector conversion instead of a scalar extraction, conversion and product per 16 weights.
      */
     private static void scales(MemorySegment s, long p, float[] dst) {
-        float d = Bytes.f16Table(s, p + 208);
+        float d = Bytes.f16(s, p + 208);
         for (int part = 0; part < 16 / L; part++) Simd.i8(s, p + 192 + part * L).mul(d).intoArray(dst, part * L);
     }
 

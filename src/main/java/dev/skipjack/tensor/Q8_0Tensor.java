@@ -40,11 +40,12 @@ public final class Q8_0Tensor extends WeightTensor {
     // core, above what memory delivers to two cores.
     @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
         MemorySegment s = data;
+        boolean lookup = scaleLookup;
         for (int r = r0; r < r1; r++) {
             long p = r * rowBytes, o = 0;
             FloatVector a = FloatVector.zero(F);
             for (int b = 0; b < cols / 32; b++, p += 34) {
-                float d = Bytes.f16Table(s, p);
+                float d = Bytes.f16(s, p, lookup);
                 for (int j = 0; j < 32; j += L, o += 4 * L) {
                     a = w(s, p, j, d).fma(act(x, o), a);
                 }

@@ -42,6 +42,8 @@ public abstract class WeightTensor {
     protected final int cols;
     protected final MemorySegment data;
     protected final long rowBytes;
+    /** Whether the one-input kernels look their f16 block scales up in a table ({@link #setCacheResident}). */
+    boolean scaleLookup;
 
     protected WeightTensor(String name, int rows, int cols, MemorySegment data) {
         this.name = name;
@@ -52,6 +54,16 @@ public abstract class WeightTensor {
     }
 
     public abstract GgmlType type();
+
+    /**
+     * Tells the kernels whether the model's weights fit in the last-level cache, so that one-input passes are bound by
+     * the vector ports rather than by memory; the block-quantized types then look their f16 scales up in a table (see
+     * {@link Bytes#f16(MemorySegment, long, boolean)}). Results are the same bits either way.
+     */
+    public void setCacheResident(boolean resident) { this.scaleLookup = resident; }
+
+    /** Bytes of this tensor's data. */
+    public long byteSize() { return data.byteSize(); }
 
     /** Decodes row {@code row} into {@code dst[off .. off+cols)}. */
     public final void dequantizeRow(int row, float[] dst, int off) {
