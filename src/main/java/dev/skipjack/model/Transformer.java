@@ -70,7 +70,13 @@ public final class Transformer {
         if (output != tokenEmbedding) all.add(tokenEmbedding);
         boolean resident = Caches.fitsInLastLevel(all.stream().mapToLong(WeightTensor::byteSize).sum());
         for (WeightTensor t : all) t.setCacheResident(resident);
+        cacheResident = resident;
     }
+
+    private boolean cacheResident;
+
+    /** Whether the matrices fit in half the last-level cache, which picks the one-input kernels' variant. */
+    public boolean cacheResident() { return cacheResident; }
 
     public ModelConfig config() { return config; }
     public Parallel pool() { return pool; }
