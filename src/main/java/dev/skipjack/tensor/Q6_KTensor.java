@@ -67,6 +67,15 @@ public final class Q6_KTensor extends WeightTensor {
         return Simd.b2f(q.sub((byte) 32)).mul(ds);
     }
 
+    /**
+     * {@link #weights} stored into {@code dst[off ..]}. Takes and returns no vector: when C2 runs out of inlining budget
+     * in the matmul's compilation this stays a plain call instead of one that boxes its result (0.46 against 0.17 ms
+     * for eight inputs after one-input passes, 256 x 2048).
+     */
+    private static void storeWeights(MemorySegment s, long ql, long qh, int k, int l, float ds, float[] dst, int off) {
+        weights(s, ql, qh, k, l, ds).intoArray(dst, off);
+    }
+
     @Override void decodeSpan(int row, int c0, int len, float[] dst, int off) {
         MemorySegment s = data;
         long p = row * rowBytes + 210L * (c0 / 256);
@@ -77,7 +86,7 @@ public final class Q6_KTensor extends WeightTensor {
                 long ql = p + 64L * half, qh = p + 128 + 32L * half;
                 for (int u = 0; u < 128; u += L, off += L) {
                     int k = u >>> 5, l = u & 31;
-                    weights(s, ql, qh, k, l, sc[8 * half + 2 * k + (l >>> 4)]).intoArray(dst, off);
+                    storeWeights(s, ql, qh, k, l, sc[8 * half + 2 * k + (l >>> 4)], dst, off);
                 }
             }
         }
