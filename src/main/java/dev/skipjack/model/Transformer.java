@@ -24,6 +24,7 @@ public final class Transformer {
     final WeightTensor output;
     final float[] ropeFreqs; // per rotated pair: inverse frequency (after factors and scaling)
     final Parallel pool;
+    private final boolean cacheResident;
 
     public Transformer(GgufFile file, Parallel pool) {
         this.config = ModelConfig.from(file);
@@ -52,7 +53,7 @@ public final class Transformer {
         this.outputNorm = vector(file, "output_norm.weight", c.dim(), true);
         TensorInfo out = file.tensor("output.weight");
         this.output = out != null ? checked(WeightTensor.of(out), c.vocabSize(), c.dim()) : tokenEmbedding; // tied embeddings
-        markCacheResidency();
+        this.cacheResident = markCacheResidency();
         float[] factors = vector(file, "rope_freqs.weight", c.ropeDim() / 2, false);
         this.ropeFreqs = new float[c.ropeDim() / 2];
         for (int i = 0; i < ropeFreqs.length; i++) {
@@ -62,18 +63,19 @@ public final class Transformer {
         }
     }
 
-    /** Tells every matrix whether all of them fit in the last-level cache (the kernels pick their variant by it). */
-    private void markCacheResidency() {
+    /**
+     * Tells every matrix whether all of them fit in half the last-level cache (the kernels pick their variant by it);
+     * returns that.
+     */
+    private boolean markCacheResidency() {
         List<WeightTensor> all = new ArrayList<>();
         for (LayerWeights w : layers) all.addAll(List.of(w.wq(), w.wk(), w.wv(), w.wo(), w.gate(), w.up(), w.down()));
         all.add(output);
         if (output != tokenEmbedding) all.add(tokenEmbedding);
         boolean resident = Caches.fitsInLastLevel(all.stream().mapToLong(WeightTensor::byteSize).sum());
         for (WeightTensor t : all) t.setCacheResident(resident);
-        cacheResident = resident;
+        return resident;
     }
-
-    private boolean cacheResident;
 
     /** Whether the matrices fit in half the last-level cache, which picks the one-input kernels' variant. */
     public boolean cacheResident() { return cacheResident; }

@@ -21,7 +21,7 @@ final class Scratch {
     /** A whole scalar-decoded row (the decoder of machines without vector kernels): at least {@code size} floats. */
     static float[] fullRow(int size) { return grow(FULL, size); }
 
-    /** The sixteen effective scales and mins of a K-quant super-block (see {@link KQuants#scales}). */
+    /** Sixteen scale products of a K-quant super-block ({@link KQuants#scales}, and Q6_K's). */
     static float[] scales() { return SCALES.get(); }
 
     private static float[] grow(ThreadLocal<float[][]> local, int size) {

@@ -266,11 +266,6 @@ public final class VectorMath {
         return FloatVector.fromMemorySegment(F, x, off, NATIVE);
     }
 
-    /**
-     * Sum of the lanes by halving: {@code v + (v's upper half moved down)}, repeated, then lane 0. A fixed tree
-     * of exact lane-wise operations, so interpreter and compiled code agree; {@code reduceLanes(ADD)} leaves the
-     * order unspecified, and it does differ between them, which would break bit-exact batch invariance.
-     */
     /** {@code n} rounded up to a whole number of vectors. */
     public static int roundUpToVector(int n) { return Math.ceilDiv(n, L) * L; }
 
@@ -335,6 +330,11 @@ public final class VectorMath {
         return y.mul(pow2.reinterpretAsFloats()).blend(0f, x.compare(VectorOperators.LT, -87.3f));
     }
 
+    /**
+     * Sum of the lanes by halving: {@code v + (v's upper half moved down)}, repeated, then lane 0. A fixed tree
+     * of exact lane-wise operations, so interpreter and compiled code agree; {@code reduceLanes(ADD)} leaves the
+     * order unspecified, and it does differ between them, which would break bit-exact batch invariance.
+     */
     public static float sumLanes(FloatVector v) {
         if (L > 16) { // wider than any current hardware: plain lane order
             float s = 0f;
