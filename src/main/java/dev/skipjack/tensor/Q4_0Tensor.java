@@ -65,7 +65,7 @@ public final class Q4_0Tensor extends WeightTensor {
     // One row at a time, one chain (the matmul's order). With the table lookup the loop is bound by the two vector
     // ports (~17.5 G weights/s per core in L2), not by the chain: two interleaved rows measured no faster.
     @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
-        for (int r = r0; r < r1; r++) out[r] = Simd.TABLES ? dotRowTable(r, x, scaleLookup) : dotRow(r, x);
+        for (int r = r0; r < r1; r++) out[r] = Simd.TABLES ? dotRowTable(r, x, cacheResident) : dotRow(r, x);
         return true;
     }
 

@@ -40,7 +40,7 @@ public final class Q8_0Tensor extends WeightTensor {
     // core, above what memory delivers to two cores.
     @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
         MemorySegment s = data;
-        boolean lookup = scaleLookup;
+        boolean lookup = cacheResident;
         for (int r = r0; r < r1; r++) {
             long p = r * rowBytes, o = 0;
             FloatVector a = FloatVector.zero(F);

@@ -42,8 +42,11 @@ public abstract class WeightTensor {
     protected final int cols;
     protected final MemorySegment data;
     protected final long rowBytes;
-    /** Whether the one-input kernels look their f16 block scales up in a table ({@link #setCacheResident}). */
-    boolean scaleLookup;
+    /**
+     * Whether the weights fit in the last-level cache ({@link #setCacheResident}): the one-input kernels then look their
+     * f16 block scales up in a table, and Q4_K keeps its one-input kernel.
+     */
+    boolean cacheResident;
 
     protected WeightTensor(String name, int rows, int cols, MemorySegment data) {
         this.name = name;
@@ -58,9 +61,10 @@ public abstract class WeightTensor {
     /**
      * Tells the kernels whether the model's weights fit in the last-level cache, so that one-input passes are bound by
      * the vector ports rather than by memory; the block-quantized types then look their f16 scales up in a table (see
-     * {@link Bytes#f16(MemorySegment, long, boolean)}). Results are the same bits either way.
+     * {@link Bytes#f16(MemorySegment, long, boolean)}), and Q4_K's one-input kernel is used only then (see
+     * {@link Q4_KTensor#dotRows}). Results are the same bits either way.
      */
-    public void setCacheResident(boolean resident) { this.scaleLookup = resident; }
+    public void setCacheResident(boolean resident) { this.cacheResident = resident; }
 
     /** Bytes of this tensor's data. */
     public long byteSize() { return data.byteSize(); }
@@ -166,8 +170,9 @@ public abstract class WeightTensor {
 
     /**
      * Single-input kernel of the types that have one: {@code out[r] = chainDot(row r, x)} for rows {@code [r0, r1)},
-     * decoding four rows at a time in registers (four independent chains share each input load). Only called with
-     * {@code cols} a multiple of L. Returns false where the type has none (the tiles then run with one input).
+     * decoding in registers, one chain per row. Only called with
+     * {@code cols} a multiple of L. Returns false where the type has none or where it measured slower than the
+     * tiles (which then run with one input).
      */
     boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
         return false;
