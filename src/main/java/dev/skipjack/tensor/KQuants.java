@@ -129,6 +129,8 @@ final class KQuants {
     static float dotRow45(MemorySegment s, long p, int cols, MemorySegment x, long o, boolean five, float[] sm) {
         long size = five ? 176 : 144, qsOff = five ? 48 : 16;
         FloatVector a = FloatVector.zero(F);
+        // the walk of decodeRow45's table loop, written out again: a shared helper would hand vectors across a call,
+        // which C2 boxes whenever the matmul's compilation runs out of inlining budget (see Q6_KTensor.storeWeights)
         if (!five && Simd.TABLES) {
             for (int b = 0; b < cols / 256; b++, p += size) {
                 scales(s, p, sm);

@@ -37,7 +37,7 @@ public final class Q4_KTensor extends WeightTensor {
     /**
      * Only where the weights sit in the cache. Streaming from memory, the one chain's FMA latency and the table
      * building leave the loads few and late, and the tiles' four rows decoded one after another (with the next rows
-     * touched ahead) keep memory busier: Llama-3.2-1B Q4_K decode 107-110 -> 99-100 ms per token. In the cache the
+     * touched ahead) keep memory busier: Llama-3.2-1B Q4_K decode 110-112 -> 101-103 ms per token. In the cache the
      * chain is faster (SmolLM2-135M Q4_K: 6.5 vs 7.3 ms per token).
      */
     @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
