@@ -248,17 +248,17 @@ public final class VectorMath {
     /**
      * Finishes a fused kernel's two rows: the 16 chains parked at {@code acc[p*L ..]} (p = 8*row + input, row 0 or 1)
      * are reduced by {@link #sumLanes}' tree, and the first {@code n} inputs' sums of row {@code r} (and of row
-     * {@code r+1} if {@code both}) are written to {@code out[input*rows + row]}. Takes the chains from an array because
+     * {@code r+1} if {@code both}) are written to {@code out[(j0 + input)*rows + row]} (the group's first input is j0). Takes the chains from an array because
      * C2 boxes vectors passed to a method it does not inline.
      */
-    static void storeChains(float[] acc, float[] out, int rows, int r, int n, boolean both) {
+    static void storeChains(float[] acc, float[] out, int rows, int r, int n, boolean both, int j0) {
         if (L == 16) {
             sumLanes16(acc, 0, 16 * L);
         } else {
             for (int p = 0; p < 16; p++) acc[p] = sumLanes(acc, p * L);
         }
-        for (int j = 0; j < n; j++) out[j * rows + r] = acc[j];
-        if (both) for (int j = 0; j < n; j++) out[j * rows + r + 1] = acc[FUSED + j];
+        for (int j = 0; j < n; j++) out[(j0 + j) * rows + r] = acc[j];
+        if (both) for (int j = 0; j < n; j++) out[(j0 + j) * rows + r + 1] = acc[FUSED + j];
     }
 
     /** L activations at byte offset {@code off} of an activation copy. */

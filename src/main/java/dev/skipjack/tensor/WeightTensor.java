@@ -186,7 +186,7 @@ public abstract class WeightTensor {
      * eight inputs ran out of it and fell back to boxed vectors, 10x slower). Only called with {@code cols} a
      * multiple of L.
      *
-     * <p>Only the plain float types have one ({@link #hasFused}): their decoders are small enough. The block-quantized
+     * <p>Only the plain float types have one ({@link #fusedInputs}): their decoders are small enough. The block-quantized
      * types' decoders pushed the body past the budget (F16, Q4_K, Q6_K: boxed, 8-15x slower) or measured slower than
      * the tiles (Q4_0 n = 2, 8; Q8_0 n = 2), so they keep the tiles.
      */
@@ -194,25 +194,35 @@ public abstract class WeightTensor {
         throw new UnsupportedOperationException(type() + " has no fused kernel");
     }
 
-    /** Whether {@link #fused4} is implemented for this type. */
-    boolean hasFused() { return false; }
+    /**
+     * Up to how many inputs {@link #fused4} runs rather than the tiles; 0 where the type has none. Measured per type
+     * (see the overrides).
+     */
+    int fusedInputs() { return 0; }
 
     /**
-     * 1 to {@link VectorMath#FUSED} inputs: two rows at a time, four inputs per {@link #fused4} call (the second call,
-     * for inputs 4-7, finds the two rows in L1), so the weights stream from memory once while the FMAs run beside the
-     * decoding. Unlike the tiles it needs no decoded copy of the rows, which is what makes small batches cheap: at
-     * n = 2..8 the cost stays close to one input's.
+     * 1 to {@link #fusedInputs} inputs: two rows at a time, four inputs per {@link #fused4} call (the calls after the
+     * first find the two rows in L1), so the weights stream from memory once while the FMAs run beside the decoding.
+     * Unlike the tiles it needs no decoded copy of the rows, which is what makes small batches cheap: at n = 2..8 the
+     * cost stays close to one input's. Inputs go in groups of {@link VectorMath#FUSED}, each group's chains reduced and
+     * stored before the next.
      */
     private void fusedRows(MemorySegment x, int n, float[] out, int r0, int r1) {
         float[] acc = Scratch.acc(24 * L);
-        long i1 = VectorMath.input(1, n, cols), i2 = VectorMath.input(2, n, cols), i3 = VectorMath.input(3, n, cols);
-        long i4 = VectorMath.input(4, n, cols), i5 = VectorMath.input(5, n, cols), i6 = VectorMath.input(6, n, cols);
-        long i7 = VectorMath.input(7, n, cols);
         for (int r = r0; r < r1; r += 2) {
             long p = r * rowBytes, q = Math.min(r + 1, r1 - 1) * rowBytes;
-            fused4(p, q, x, 0, i1, i2, i3, acc, 0);
-            if (n > 4) fused4(p, q, x, i4, i5, i6, i7, acc, 4 * L);
-            VectorMath.storeChains(acc, out, rows, r, n, r + 1 < r1);
+            for (int j0 = 0; j0 < n; j0 += VectorMath.FUSED) {
+                int m = Math.min(VectorMath.FUSED, n - j0);
+                long base = 4L * cols * j0;
+                long i1 = base + VectorMath.input(1, m, cols), i2 = base + VectorMath.input(2, m, cols), i3 = base + VectorMath.input(3, m, cols);
+                fused4(p, q, x, base, i1, i2, i3, acc, 0);
+                if (m > 4) {
+                    long i4 = base + VectorMath.input(4, m, cols), i5 = base + VectorMath.input(5, m, cols);
+                    long i6 = base + VectorMath.input(6, m, cols), i7 = base + VectorMath.input(7, m, cols);
+                    fused4(p, q, x, i4, i5, i6, i7, acc, 4 * L);
+                }
+                VectorMath.storeChains(acc, out, rows, r, m, r + 1 < r1, j0);
+            }
         }
     }
 
@@ -244,7 +254,7 @@ public abstract class WeightTensor {
     final void matmulRows(MemorySegment x, int n, float[] out, int r0, int r1) {
         if (Simd.ENABLED && cols % L == 0) {
             if (n == 1 && dotRows(r0, r1, x, out)) return;
-            if (n <= VectorMath.FUSED && hasFused()) { fusedRows(x, n, out, r0, r1); return; }
+            if (n <= fusedInputs()) { fusedRows(x, n, out, r0, r1); return; }
         }
         int kb = n <= WHOLE_ROWS && type().blockSize > 1 ? cols : blockColumns(), main = cols - cols % L;
         int panel = n > PANEL_INPUTS ? PANEL : 4; // rows decoded per block
