@@ -48,12 +48,11 @@ final class AttentionHeads implements Parallel.RangeBody {
             // slots visible to new token i: the cached prefix (all of it, or the first visiblePrefix slots),
             // then new tokens j allowed by the mask
             int visible = base + i + 1;
+            VectorMath.keyScores(s.q, qo, keys, ko, kvDim, hd, visible, scale, scores);
             float max = Float.NEGATIVE_INFINITY;
             for (int t = 0; t < visible; t++) {
-                if (t < base ? t >= prefix : !allowed(i, t - base)) { scores[t] = Float.NaN; continue; }
-                float sc = VectorMath.dot(s.q, qo, keys, t * kvDim + ko, hd) * scale;
-                scores[t] = sc;
-                if (sc > max) max = sc;
+                if (t < base ? t >= prefix : !allowed(i, t - base)) scores[t] = Float.NaN;
+                else if (scores[t] > max) max = scores[t];
             }
             float sum = VectorMath.softmaxNumerators(scores, visible, max);
             VectorMath.weightedSum(scores, visible, 1f / sum, values, ko, kvDim, s.att, i * qDim + h * hd, hd);

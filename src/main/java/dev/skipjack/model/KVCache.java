@@ -1,5 +1,7 @@
 package dev.skipjack.model;
 
+import dev.skipjack.tensor.VectorMath;
+
 /**
  * Keys and values of every layer for the tokens seen so far, one row per position slot.
  * A forward pass appends its new tokens' rows after {@link #length()}; speculative decoding then keeps only
@@ -8,8 +10,8 @@ package dev.skipjack.model;
 public final class KVCache {
     final int capacity;
     final int kvDim;
-    final float[][] keys;   // [layer][slot * kvDim + i]
-    final float[][] values;
+    final float[][] keys;   // [layer][VectorMath.keyIndex(slot, i, kvDim)]: blocks of slots, element-major
+    final float[][] values; // [layer][slot * kvDim + i]
     final int[] tokens;     // token id held by each slot
     private int length;
 
@@ -19,8 +21,9 @@ public final class KVCache {
         this.keys = new float[layers][];
         this.values = new float[layers][];
         this.tokens = new int[capacity];
+        int keySlots = Math.ceilDiv(capacity, VectorMath.KEY_BLOCK) * VectorMath.KEY_BLOCK; // whole blocks
         for (int l = 0; l < layers; l++) {
-            keys[l] = new float[Math.multiplyExact(capacity, kvDim)];
+            keys[l] = new float[Math.multiplyExact(keySlots, kvDim)];
             values[l] = new float[Math.multiplyExact(capacity, kvDim)];
         }
     }
@@ -35,6 +38,15 @@ public final class KVCache {
     }
 
     void setLength(int n) { this.length = n; }
+
+    /** Stores the keys and values of {@code n} new tokens ({@code kvDim} floats each, token-major) from slot {@code slot}. */
+    void put(int layer, int slot, float[] k, float[] v, int n) {
+        float[] keys = this.keys[layer];
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < kvDim; c++) keys[VectorMath.keyIndex(slot + i, c, kvDim)] = k[i * kvDim + c];
+        }
+        System.arraycopy(v, 0, values[layer], slot * kvDim, n * kvDim);
+    }
 
     /** Forgets every row from {@code newLength} on (rollback). */
     public void truncate(int newLength) {
@@ -59,7 +71,8 @@ public final class KVCache {
             if (src != dst) {
                 tokens[dst] = tokens[src];
                 for (int l = 0; l < keys.length; l++) {
-                    System.arraycopy(keys[l], src * kvDim, keys[l], dst * kvDim, kvDim);
+                    float[] k = keys[l];
+                    for (int c = 0; c < kvDim; c++) k[VectorMath.keyIndex(dst, c, kvDim)] = k[VectorMath.keyIndex(src, c, kvDim)];
                     System.arraycopy(values[l], src * kvDim, values[l], dst * kvDim, kvDim);
                 }
             }

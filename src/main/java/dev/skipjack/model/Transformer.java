@@ -176,8 +176,7 @@ public final class Transformer {
             for (int h = 0; h < c.kvHeads(); h++) rope(s, s.k, i * kvDim + h * hd, i);
         }
         KVCache cache = s.cache;
-        System.arraycopy(s.k, 0, cache.keys[l], base * kvDim, n * kvDim);
-        System.arraycopy(s.v, 0, cache.values[l], base * kvDim, n * kvDim);
+        cache.put(l, base, s.k, s.v, n);
         AttentionHeads heads = s.attentionHeads;
         heads.set(cache.keys[l], cache.values[l], b.mask(), base, n, b.visiblePrefix() < 0 ? base : Math.min(base, b.visiblePrefix()));
         pool.forRange(n * c.heads(), 1, heads);

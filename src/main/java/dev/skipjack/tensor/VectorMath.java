@@ -266,6 +266,66 @@ public final class VectorMath {
         return FloatVector.fromMemorySegment(F, x, off, NATIVE);
     }
 
+    /**
+     * Slots per block of the key cache's layout ({@link #keyIndex}): a block holds every key element of 16 consecutive
+     * slots, element-major, so that one vector load reads one element of 16 (or 8) slots.
+     */
+    public static final int KEY_BLOCK = 16;
+
+    /** Where element {@code c} (of {@code kvDim}) of slot {@code t}'s key lies in the blocked key layout. */
+    public static int keyIndex(int t, int c, int kvDim) {
+        return (t / KEY_BLOCK) * KEY_BLOCK * kvDim + c * KEY_BLOCK + t % KEY_BLOCK;
+    }
+
+    /**
+     * Attention scores of one query against the keys of slots {@code [0, count)} in the blocked layout:
+     * {@code scores[t] = (q[qo] * k_t[ko] + ... + q[qo+len-1] * k_t[ko+len-1]) * scale}, the sum one chain of fused
+     * multiply-adds in order of the element, so a score depends only on the two vectors, never on the batch or on which
+     * slots are computed with it. Whole vectors of slots are computed (up to {@code count} rounded up to L; {@code keys}
+     * and {@code scores} must reach that far). With the slots in lanes there is no lane sum per score: per slot and
+     * element one FMA, against the 4 FMAs and a 16-lane reduction per slot of a dot product, which made attention a
+     * tenth of verifying 16 tokens.
+     */
+    public static void keyScores(float[] q, int qo, float[] keys, int ko, int kvDim, int len, int count, float scale, float[] scores) {
+        if (KEY_BLOCK % L != 0) { // vectors wider than a block: the same chains one slot at a time
+            for (int t = 0; t < count; t++) {
+                float a = 0f;
+                for (int d = 0, k = keyIndex(t, ko, kvDim); d < len; d++, k += KEY_BLOCK) a = Math.fma(q[qo + d], keys[k], a);
+                scores[t] = a * scale;
+            }
+            return;
+        }
+        int units = Math.ceilDiv(count, L), u = 0;
+        for (; u + 8 <= units; u += 8) { // eight chains hide the FMA latency
+            int k0 = keyIndex(u * L, ko, kvDim), k1 = keyIndex((u + 1) * L, ko, kvDim), k2 = keyIndex((u + 2) * L, ko, kvDim);
+            int k3 = keyIndex((u + 3) * L, ko, kvDim), k4 = keyIndex((u + 4) * L, ko, kvDim), k5 = keyIndex((u + 5) * L, ko, kvDim);
+            int k6 = keyIndex((u + 6) * L, ko, kvDim), k7 = keyIndex((u + 7) * L, ko, kvDim);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            for (int d = 0, e = 0; d < len; d++, e += KEY_BLOCK) {
+                FloatVector qd = FloatVector.broadcast(F, q[qo + d]);
+                a0 = qd.fma(FloatVector.fromArray(F, keys, k0 + e), a0);
+                a1 = qd.fma(FloatVector.fromArray(F, keys, k1 + e), a1);
+                a2 = qd.fma(FloatVector.fromArray(F, keys, k2 + e), a2);
+                a3 = qd.fma(FloatVector.fromArray(F, keys, k3 + e), a3);
+                a4 = qd.fma(FloatVector.fromArray(F, keys, k4 + e), a4);
+                a5 = qd.fma(FloatVector.fromArray(F, keys, k5 + e), a5);
+                a6 = qd.fma(FloatVector.fromArray(F, keys, k6 + e), a6);
+                a7 = qd.fma(FloatVector.fromArray(F, keys, k7 + e), a7);
+            }
+            int t = u * L;
+            a0.mul(scale).intoArray(scores, t); a1.mul(scale).intoArray(scores, t + L);
+            a2.mul(scale).intoArray(scores, t + 2 * L); a3.mul(scale).intoArray(scores, t + 3 * L);
+            a4.mul(scale).intoArray(scores, t + 4 * L); a5.mul(scale).intoArray(scores, t + 5 * L);
+            a6.mul(scale).intoArray(scores, t + 6 * L); a7.mul(scale).intoArray(scores, t + 7 * L);
+        }
+        for (; u < units; u++) {
+            int k0 = keyIndex(u * L, ko, kvDim);
+            FloatVector a = FloatVector.zero(F);
+            for (int d = 0, e = 0; d < len; d++, e += KEY_BLOCK) a = FloatVector.broadcast(F, q[qo + d]).fma(FloatVector.fromArray(F, keys, k0 + e), a);
+            a.mul(scale).intoArray(scores, u * L);
+        }
+    }
+
     /** {@code n} rounded up to a whole number of vectors. */
     public static int roundUpToVector(int n) { return Math.ceilDiv(n, L) * L; }
 
@@ -368,26 +428,46 @@ public final class VectorMath {
 
     /**
      * {@code out[oo+c] = sum over t < count of (w[t] * scale) * rows[t*stride + off + c]} for c < len, skipping NaN
-     * weights. Per element the order is fixed: from +0, for t = 0, 1, ... add the product with one fused multiply-add in
-     * the vector part (whole L-chunks of c), or a rounded product then a rounded add in the scalar tail; so the result
-     * depends neither on how many t there are per call nor on the batch. The running sums stay in registers across t.
-     * Attention's weighted sum of the values.
+     * weights. Per element the order is fixed: in chunks of 4L elements of c, two running sums from +0, one over even t
+     * and one over odd t, each adding its products in order of t with fused multiply-adds, then even + odd (eight chains
+     * in registers: with one sum per element the loop waited on the FMA latency); in the remaining L-chunks one such sum
+     * over all t; in the scalar tail a rounded product then a rounded add per t. So the result depends neither on the
+     * batch nor on which thread computes it. Attention's weighted sum of the values.
      */
     public static void weightedSum(float[] w, int count, float scale, float[] rows, int off, int stride, float[] out, int oo, int len) {
         int c = 0;
         for (; c + 4 * L <= len; c += 4 * L) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int t = 0; t < count; t++) {
-                float wt = w[t];
-                if (Float.isNaN(wt)) continue;
-                FloatVector va = FloatVector.broadcast(F, wt * scale);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            int t = 0;
+            for (; t + 1 < count; t += 2) {
+                float wa = w[t], wb = w[t + 1];
+                int r = t * stride + off + c;
+                if (!Float.isNaN(wa)) {
+                    FloatVector va = FloatVector.broadcast(F, wa * scale);
+                    a0 = FloatVector.fromArray(F, rows, r).fma(va, a0);
+                    a1 = FloatVector.fromArray(F, rows, r + L).fma(va, a1);
+                    a2 = FloatVector.fromArray(F, rows, r + 2 * L).fma(va, a2);
+                    a3 = FloatVector.fromArray(F, rows, r + 3 * L).fma(va, a3);
+                }
+                if (!Float.isNaN(wb)) {
+                    FloatVector vb = FloatVector.broadcast(F, wb * scale);
+                    r += stride;
+                    b0 = FloatVector.fromArray(F, rows, r).fma(vb, b0);
+                    b1 = FloatVector.fromArray(F, rows, r + L).fma(vb, b1);
+                    b2 = FloatVector.fromArray(F, rows, r + 2 * L).fma(vb, b2);
+                    b3 = FloatVector.fromArray(F, rows, r + 3 * L).fma(vb, b3);
+                }
+            }
+            if (t < count && !Float.isNaN(w[t])) { // the last even t
+                FloatVector va = FloatVector.broadcast(F, w[t] * scale);
                 int r = t * stride + off + c;
                 a0 = FloatVector.fromArray(F, rows, r).fma(va, a0);
                 a1 = FloatVector.fromArray(F, rows, r + L).fma(va, a1);
                 a2 = FloatVector.fromArray(F, rows, r + 2 * L).fma(va, a2);
                 a3 = FloatVector.fromArray(F, rows, r + 3 * L).fma(va, a3);
             }
-            a0.intoArray(out, oo + c); a1.intoArray(out, oo + c + L); a2.intoArray(out, oo + c + 2 * L); a3.intoArray(out, oo + c + 3 * L);
+            a0.add(b0).intoArray(out, oo + c); a1.add(b1).intoArray(out, oo + c + L);
+            a2.add(b2).intoArray(out, oo + c + 2 * L); a3.add(b3).intoArray(out, oo + c + 3 * L);
         }
         for (; c + L <= len; c += L) {
             FloatVector a = FloatVector.zero(F);

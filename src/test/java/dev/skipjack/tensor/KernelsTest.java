@@ -56,8 +56,9 @@ class KernelsTest {
     }
 
     /**
-     * Attention's weighted sum against a plain per-element loop (a fused multiply-add per term where whole vector chunks
-     * are, a rounded product and add in the tail), over head sizes with and without a tail, NaN weights skipped.
+     * Attention's weighted sum against a plain per-element loop (fused multiply-adds where whole vector chunks are: in
+     * chunks of 4L two sums, over even and odd t, added at the end; a rounded product and add in the tail), over head sizes
+     * with and without a tail, NaN weights skipped.
      */
     @Test
     void weightedSumMatchesPerElementReference() {
@@ -70,15 +71,43 @@ class KernelsTest {
             float scale = 1f / 3f;
             float[] got = new float[len + 4];
             VectorMath.weightedSum(w, count, scale, rows, off, stride, got, 4, len);
-            int vector = len - len % VectorMath.L;
+            int vector = len - len % VectorMath.L, paired = len - len % (4 * VectorMath.L);
             for (int c = 0; c < len; c++) {
-                float want = 0f;
+                float even = 0f, odd = 0f;
                 for (int t = 0; t < count; t++) {
                     if (Float.isNaN(w[t])) continue;
                     float a = w[t] * scale, x = rows[t * stride + off + c];
-                    want = c < vector ? Math.fma(x, a, want) : want + a * x;
+                    if (c < paired && t % 2 == 1) odd = Math.fma(x, a, odd);
+                    else even = c < vector ? Math.fma(x, a, even) : even + a * x;
                 }
-                assertSameBits(want, got[4 + c], "len " + len + " element " + c);
+                assertSameBits(c < paired ? even + odd : even, got[4 + c], "len " + len + " element " + c);
+            }
+        }
+    }
+
+    /**
+     * Attention scores from the blocked key layout against one fused multiply-add chain per slot written out plainly, for
+     * slot counts around the vector and block sizes and a query reading the second of three key heads.
+     */
+    @Test
+    void keyScoresMatchOneChainPerSlot() {
+        Random r = new Random(6);
+        int hd = 64, kvDim = 3 * hd, ko = hd;
+        for (int count : new int[]{1, 7, 16, 17, 100, 128, 129, 300}) {
+            int slots = Math.ceilDiv(count, VectorMath.KEY_BLOCK) * VectorMath.KEY_BLOCK;
+            float[] keyRows = new float[slots * kvDim], keys = new float[slots * kvDim], q = new float[2 + hd];
+            for (int i = 0; i < keyRows.length; i++) keyRows[i] = (float) r.nextGaussian();
+            for (int t = 0; t < slots; t++) {
+                for (int c = 0; c < kvDim; c++) keys[VectorMath.keyIndex(t, c, kvDim)] = keyRows[t * kvDim + c];
+            }
+            for (int i = 0; i < q.length; i++) q[i] = (float) r.nextGaussian();
+            float scale = 0.125f;
+            float[] got = new float[VectorMath.roundUpToVector(count)];
+            VectorMath.keyScores(q, 2, keys, ko, kvDim, hd, count, scale, got);
+            for (int t = 0; t < count; t++) {
+                float want = 0f;
+                for (int d = 0; d < hd; d++) want = Math.fma(q[2 + d], keyRows[t * kvDim + ko + d], want);
+                assertSameBits(want * scale, got[t], "count " + count + " slot " + t);
             }
         }
     }
