@@ -93,4 +93,34 @@ public final class Q4_0Tensor extends WeightTensor {
         }
         return VectorMath.sumLanes(a);
     }
+
+    /** Only where the weights sit in the cache, with the table lookup; see {@link Q8_0Tensor#dotRows4}. */
+    @Override boolean dotRows4(int r0, int r1, MemorySegment x, int n, float[] out) {
+        if (!cacheResident || !Simd.TABLES) return false;
+        MemorySegment s = data;
+        long x1 = VectorMath.input(1, n, cols), x2 = VectorMath.input(2, n, cols), x3 = VectorMath.input(3, n, cols);
+        for (int r = r0; r < r1; r++) {
+            long p = r * rowBytes, o = 0;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int b = 0; b < cols / 32; b++, p += 18, o += 128) {
+                IntVector t = table(s, p, true), q = Simd.byteLanes(s, p + 2);
+                FloatVector w = Simd.lookup(t, q);
+                a0 = w.fma(act(x, o), a0);
+                a1 = w.fma(act(x, x1 + o), a1);
+                a2 = w.fma(act(x, x2 + o), a2);
+                a3 = w.fma(act(x, x3 + o), a3);
+                w = Simd.lookupHigh(t, q);
+                a0 = w.fma(act(x, o + 64), a0);
+                a1 = w.fma(act(x, x1 + o + 64), a1);
+                a2 = w.fma(act(x, x2 + o + 64), a2);
+                a3 = w.fma(act(x, x3 + o + 64), a3);
+            }
+            // the lane sums written out here: a helper taking the four vectors was not always inlined, and boxed them
+            out[r] = VectorMath.sumLanes(a0);
+            if (n > 1) out[rows + r] = VectorMath.sumLanes(a1);
+            if (n > 2) out[2 * rows + r] = VectorMath.sumLanes(a2);
+            if (n > 3) out[3 * rows + r] = VectorMath.sumLanes(a3);
+        }
+        return true;
+    }
 }

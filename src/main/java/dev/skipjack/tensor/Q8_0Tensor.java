@@ -54,4 +54,35 @@ public final class Q8_0Tensor extends WeightTensor {
         }
         return true;
     }
+
+    /**
+     * Only where the weights sit in the cache: there two to four inputs in registers cost little more than one (512 x 2048,
+     * one thread: n = 2 0.135 -> 0.083 ms, n = 4 0.159 -> 0.094). Streaming from memory the longer loop keeps fewer
+     * cache lines in flight, and the tiles' lean decoding loop wins (8192 x 2048, 2 threads: n = 2 1.68 vs 1.82-1.88 ms).
+     */
+    @Override boolean dotRows4(int r0, int r1, MemorySegment x, int n, float[] out) {
+        if (!cacheResident) return false;
+        MemorySegment s = data;
+        long x1 = VectorMath.input(1, n, cols), x2 = VectorMath.input(2, n, cols), x3 = VectorMath.input(3, n, cols);
+        for (int r = r0; r < r1; r++) {
+            long p = r * rowBytes, o = 0;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int b = 0; b < cols / 32; b++, p += 34) {
+                float d = Bytes.f16(s, p, true);
+                for (int j = 0; j < 32; j += L, o += 4 * L) {
+                    FloatVector w = w(s, p, j, d);
+                    a0 = w.fma(act(x, o), a0);
+                    a1 = w.fma(act(x, x1 + o), a1);
+                    a2 = w.fma(act(x, x2 + o), a2);
+                    a3 = w.fma(act(x, x3 + o), a3);
+                }
+            }
+            // the lane sums written out here: a helper taking the four vectors was not always inlined, and boxed them
+            out[r] = VectorMath.sumLanes(a0);
+            if (n > 1) out[rows + r] = VectorMath.sumLanes(a1);
+            if (n > 2) out[2 * rows + r] = VectorMath.sumLanes(a2);
+            if (n > 3) out[3 * rows + r] = VectorMath.sumLanes(a3);
+        }
+        return true;
+    }
 }

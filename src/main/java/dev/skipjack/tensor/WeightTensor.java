@@ -179,6 +179,14 @@ public abstract class WeightTensor {
     }
 
     /**
+     * Two to four inputs in registers: {@link #dotRows}' loop with one chain per input (inputs from n on repeat the last
+     * and are dropped), each weight vector decoded once. Returns false where the type has none.
+     */
+    boolean dotRows4(int r0, int r1, MemorySegment x, int n, float[] out) {
+        return false;
+    }
+
+    /**
      * The fused kernel: rows at byte offsets {@code p} and {@code q} times the four inputs at byte offsets
      * {@code x0..x3} of {@code x}, each weight vector decoded once in registers and fed to the four chains of its row,
      * in the matmul's order. Chain (row k, input j) is stored at {@code acc[ao + (8k + j)*L]}. It takes and returns no
@@ -254,6 +262,7 @@ public abstract class WeightTensor {
     final void matmulRows(MemorySegment x, int n, float[] out, int r0, int r1) {
         if (Simd.ENABLED && cols % L == 0) {
             if (n == 1 && dotRows(r0, r1, x, out)) return;
+            if (n <= 4 && n > 1 && dotRows4(r0, r1, x, n, out)) return;
             if (n <= fusedInputs()) { fusedRows(x, n, out, r0, r1); return; }
         }
         int kb = n <= WHOLE_ROWS && type().blockSize > 1 ? cols : blockColumns(), main = cols - cols % L;
