@@ -248,8 +248,8 @@ public final class VectorMath {
     /**
      * Finishes a fused kernel's two rows: the 16 chains parked at {@code acc[p*L ..]} (p = 8*row + input, row 0 or 1)
      * are reduced by {@link #sumLanes}' tree, and the first {@code n} inputs' sums of row {@code r} (and of row
-     * {@code r+1} if {@code both}) are written to {@code out[(j0 + input)*rows + row]} (the group's first input is j0). Takes the chains from an array because
-     * C2 boxes vectors passed to a method it does not inline.
+     * {@code r+1} if {@code both}) are written to {@code out[(j0 + input)*rows + row]}, j0 being the group's first input.
+     * Takes the chains from an array because C2 boxes vectors passed to a method it does not inline.
      */
     static void storeChains(float[] acc, float[] out, int rows, int r, int n, boolean both, int j0) {
         if (L == 16) {
@@ -438,9 +438,8 @@ public final class VectorMath {
         int c = 0;
         for (; c + 4 * L <= len; c += 4 * L) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            int t = 0;
-            for (; t + 1 < count; t += 2) {
-                float wa = w[t], wb = w[t + 1];
+            for (int t = 0; t < count; t += 2) { // t even into a, t + 1 into b
+                float wa = w[t], wb = t + 1 < count ? w[t + 1] : Float.NaN;
                 int r = t * stride + off + c;
                 if (!Float.isNaN(wa)) {
                     FloatVector va = FloatVector.broadcast(F, wa * scale);
@@ -457,14 +456,6 @@ public final class VectorMath {
                     b2 = FloatVector.fromArray(F, rows, r + 2 * L).fma(vb, b2);
                     b3 = FloatVector.fromArray(F, rows, r + 3 * L).fma(vb, b3);
                 }
-            }
-            if (t < count && !Float.isNaN(w[t])) { // the last even t
-                FloatVector va = FloatVector.broadcast(F, w[t] * scale);
-                int r = t * stride + off + c;
-                a0 = FloatVector.fromArray(F, rows, r).fma(va, a0);
-                a1 = FloatVector.fromArray(F, rows, r + L).fma(va, a1);
-                a2 = FloatVector.fromArray(F, rows, r + 2 * L).fma(va, a2);
-                a3 = FloatVector.fromArray(F, rows, r + 3 * L).fma(va, a3);
             }
             a0.add(b0).intoArray(out, oo + c); a1.add(b1).intoArray(out, oo + c + L);
             a2.add(b2).intoArray(out, oo + c + 2 * L); a3.add(b3).intoArray(out, oo + c + 3 * L);
