@@ -48,7 +48,10 @@ final class KQuants {
      * converted and scaled as vectors. Written for speed: unpacked one by one, the scalar work per super-block was about
      * half the vector work of its 256 weights, and scalar integer ops compete with the vector ones for execution ports.
      */
-    static void scales(MemorySegment s, long p, float[] dst) {
+    static void scales(MemorySegment s, long p, float[] dst) { scales(s, p, dst, 0); }
+
+    /** {@link #scales(MemorySegment, long, float[])} into {@code dst[at .. at+16)}. */
+    static void scales(MemorySegment s, long p, float[] dst, int at) {
         int dd = s.get(Bytes.INT, p);
         float d = Float.float16ToFloat((short) dd), dmin = Float.float16ToFloat((short) (dd >>> 16));
         long lo = s.get(Bytes.LONG, p + 4);
@@ -59,7 +62,7 @@ final class KQuants {
         for (int part = 0; part < 16 / L; part++) { // lanes 0-7 scales (times d), 8-15 mins (times dmin)
             FloatVector f = (FloatVector) b.convertShape(VectorOperators.B2F, F, part);
             FloatVector factor = L == 16 ? FloatVector.broadcast(F, d).blend(dmin, UPPER_HALF) : FloatVector.broadcast(F, part == 0 ? d : dmin);
-            f.mul(factor).intoArray(dst, part * L);
+            f.mul(factor).intoArray(dst, at + part * L);
         }
     }
 
@@ -89,6 +92,37 @@ final class KQuants {
      */
     private static IntVector table(float[] sm, int j) {
         return Simd.NIBBLES.mul(sm[j]).sub(sm[8 + j]).reinterpretAsInts();
+    }
+
+    /**
+     * Q4_K with tables: {@link #dotRow45} of the rows at byte offsets {@code p} and {@code p + gap} into
+     * {@code out[r]} and {@code out[r2]}, interleaved chunk by chunk so that two FMA chains are in flight (one chain's
+     * latency bounds the one-row kernel). Each row's body is parsed once, in a loop over the two rows with the
+     * accumulators swapped after each: written out twice, the method ran out of C2's inlining budget and boxed its
+     * vectors. {@code sm} needs 32 floats.
+     */
+    static void dotRowPair4(MemorySegment s, long p, long gap, int cols, MemorySegment x, float[] sm, float[] out, int r, int r2) {
+        FloatVector a = FloatVector.zero(F), b = a;
+        long o = 0;
+        for (int k = 0; k < cols / 256; k++, p += 144) {
+            for (int h = 0; h < 2; h++) scales(s, p + h * gap, sm, 16 * h);
+            for (int c = 0; c < 4; c++, o += 256) {
+                for (int h = 0; h < 2; h++) { // chunk c of row h accumulates into a; then a and b swap
+                    long q = p + h * gap + 16 + 32L * c;
+                    IntVector t1 = table(sm, 16 * h + 2 * c), t2 = table(sm, 16 * h + 2 * c + 1);
+                    IntVector q0 = Simd.byteLanes(s, q), q1 = Simd.byteLanes(s, q + 16);
+                    a = Simd.lookup(t1, q0).fma(act(x, o), a);
+                    a = Simd.lookup(t1, q1).fma(act(x, o + 64), a);
+                    a = Simd.lookupHigh(t2, q0).fma(act(x, o + 128), a);
+                    a = Simd.lookupHigh(t2, q1).fma(act(x, o + 192), a);
+                    FloatVector swap = a;
+                    a = b;
+                    b = swap;
+                }
+            }
+        }
+        out[r] = VectorMath.sumLanes(a);
+        out[r2] = VectorMath.sumLanes(b);
     }
 
     /**

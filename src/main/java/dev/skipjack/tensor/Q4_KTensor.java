@@ -35,15 +35,17 @@ public final class Q4_KTensor extends WeightTensor {
     }
 
     /**
-     * Only where the weights sit in the cache. Streaming from memory, the one chain's FMA latency and the table
-     * building leave the loads few and late, and the tiles' four rows decoded one after another (with the next rows
-     * touched ahead) keep memory busier: Llama-3.2-1B Q4_K decode 110-112 -> 101-103 ms per token. In the cache the
-     * chain is faster (SmolLM2-135M Q4_K: 6.5 vs 7.3 ms per token).
+     * With the table lookup, two rows at a time ({@link KQuants#dotRowPair4}): one row's chain is bound by its FMA
+     * latency (Llama-3.2-1B Q4_K 8192 x 2048 from memory: the pair as fast as the tiles, 1.16-1.19 ms; SmolLM2-135M
+     * Q4_K decode, weights in the cache: 134-159 -> 145-182 tok/s). Without it, one row at a time and only where the
+     * weights sit in the cache: from memory the tiles kept memory busier (1B Q4_K 110-112 -> 101-103 ms per token).
      */
     @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
-        if (!cacheResident) return false;
+        if (!cacheResident && !Simd.TABLES) return false;
         float[] scales = Scratch.scales();
-        for (int r = r0; r < r1; r++) out[r] = KQuants.dotRow45(data, r * rowBytes, cols, x, 0, false, scales);
+        int r = r0;
+        if (Simd.TABLES) for (; r + 1 < r1; r += 2) KQuants.dotRowPair4(data, r * rowBytes, rowBytes, cols, x, scales, out, r, r + 1);
+        for (; r < r1; r++) out[r] = KQuants.dotRow45(data, r * rowBytes, cols, x, 0, false, scales);
         return true;
     }
 }

@@ -8,7 +8,7 @@ final class Scratch {
     private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][]);
     private static final ThreadLocal<float[][]> ACC = ThreadLocal.withInitial(() -> new float[1][]);
     private static final ThreadLocal<float[][]> FULL = ThreadLocal.withInitial(() -> new float[1][]);
-    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[16]);
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[32]);
 
     private Scratch() {}
 
