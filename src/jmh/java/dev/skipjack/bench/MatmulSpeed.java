@@ -51,12 +51,6 @@ public final class MatmulSpeed {
 
     private static void time(WeightTensor[] ws, GgmlType type, int rows, int cols, int[] ns, Parallel pool, int threads) {
         int copies = ws.length;
-        // like a model: scales looked up where all copies fit in the last-level cache (-Dbench.resident=true|false overrides)
-        long total = 0;
-        for (WeightTensor w : ws) total += w.byteSize();
-        String forced = System.getProperty("bench.resident");
-        boolean resident = forced != null ? Boolean.parseBoolean(forced) : dev.skipjack.tensor.Caches.fitsInLastLevel(total);
-        for (WeightTensor w : ws) w.setCacheResident(resident);
         int maxN = Arrays.stream(ns).max().orElse(1);
         float[] x = new float[maxN * cols];
         SplittableRandom r = new SplittableRandom(3);

@@ -146,7 +146,6 @@ final class BenchCommand implements Callable<Integer> {
             }
             root.put("threads", model.options().threads());
             root.put("weights", model.file().residency());
-            root.put("cache_resident", model.transformer().cacheResident());
             ObjectNode tt = root.putObject("tensor_types");
             for (var e : types.entrySet()) {
                 ObjectNode o = tt.putObject(e.getKey());
@@ -165,9 +164,6 @@ final class BenchCommand implements Callable<Integer> {
                         .append(String.format("%.1f MB", v[1] / 1e6)).append(") "));
                 out.printf("tensor types     %s%n", tl.toString().trim());
                 out.printf("weights          %s%n", model.file().residency());
-                out.printf("kernels          %s%n", model.transformer().cacheResident()
-                        ? "weights fit in half the last-level cache: f16 block scales looked up"
-                        : "weights stream from memory: f16 block scales converted in registers");
                 out.printf("threads          %d%n", model.options().threads());
                 out.printf("prefill          %.1f tok/s (%d-token prompt, median of %d)%n", median(prefill), promptTokens, repetitions);
                 out.printf("decode           %.2f tok/s (%d tokens after %d of context, median of %d)%n", median(decode),

@@ -3,13 +3,9 @@ package dev.skipjack.model;
 import dev.skipjack.gguf.GgufException;
 import dev.skipjack.gguf.GgufFile;
 import dev.skipjack.gguf.TensorInfo;
-import dev.skipjack.tensor.Caches;
 import dev.skipjack.tensor.Parallel;
 import dev.skipjack.tensor.VectorMath;
 import dev.skipjack.tensor.WeightTensor;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A Llama-family decoder (llama, mistral, qwen2 with QKV bias, qwen3 with Q/K norms), written once and
@@ -24,7 +20,6 @@ public final class Transformer {
     final WeightTensor output;
     final float[] ropeFreqs; // per rotated pair: inverse frequency (after factors and scaling)
     final Parallel pool;
-    private final boolean cacheResident;
 
     public Transformer(GgufFile file, Parallel pool) {
         this.config = ModelConfig.from(file);
@@ -53,7 +48,6 @@ public final class Transformer {
         this.outputNorm = vector(file, "output_norm.weight", c.dim(), true);
         TensorInfo out = file.tensor("output.weight");
         this.output = out != null ? checked(WeightTensor.of(out), c.vocabSize(), c.dim()) : tokenEmbedding; // tied embeddings
-        this.cacheResident = markCacheResidency();
         float[] factors = vector(file, "rope_freqs.weight", c.ropeDim() / 2, false);
         this.ropeFreqs = new float[c.ropeDim() / 2];
         for (int i = 0; i < ropeFreqs.length; i++) {
@@ -62,23 +56,6 @@ public final class Transformer {
             ropeFreqs[i] = (float) f;
         }
     }
-
-    /**
-     * Tells every matrix whether all of them fit in half the last-level cache (the kernels pick their variant by it);
-     * returns that.
-     */
-    private boolean markCacheResidency() {
-        List<WeightTensor> all = new ArrayList<>();
-        for (LayerWeights w : layers) all.addAll(List.of(w.wq(), w.wk(), w.wv(), w.wo(), w.gate(), w.up(), w.down()));
-        all.add(output);
-        if (output != tokenEmbedding) all.add(tokenEmbedding);
-        boolean resident = Caches.fitsInLastLevel(all.stream().mapToLong(WeightTensor::byteSize).sum());
-        for (WeightTensor t : all) t.setCacheResident(resident);
-        return resident;
-    }
-
-    /** Whether the matrices fit in half the last-level cache, which picks the one-input kernels' variant. */
-    public boolean cacheResident() { return cacheResident; }
 
     public ModelConfig config() { return config; }
     public Parallel pool() { return pool; }

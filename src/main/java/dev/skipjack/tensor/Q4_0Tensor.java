@@ -67,8 +67,8 @@ public final class Q4_0Tensor extends WeightTensor {
     // thread in L2 0.061 -> 0.044 ms; Llama-3.2-1B Q4_0 decode 13.9-14.2 -> 17.4-18.0 tok/s.
     @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
         int r = r0;
-        if (Simd.TABLES) for (; r + 1 < r1; r += 2) dotRowPair(r, x, cacheResident, out);
-        for (; r < r1; r++) out[r] = Simd.TABLES ? dotRowTable(r, x, cacheResident) : dotRow(r, x);
+        if (Simd.TABLES) for (; r + 1 < r1; r += 2) dotRowPair(r, x, true, out);
+        for (; r < r1; r++) out[r] = Simd.TABLES ? dotRowTable(r, x, true) : dotRow(r, x);
         return true;
     }
 
@@ -115,9 +115,9 @@ public final class Q4_0Tensor extends WeightTensor {
         return VectorMath.sumLanes(a);
     }
 
-    /** Only where the weights sit in the cache, with the table lookup; see {@link Q8_0Tensor#dotRows4}. */
+    /** With the table lookup; see {@link Q8_0Tensor#dotRows4}. */
     @Override boolean dotRows4(int r0, int r1, MemorySegment x, int n, float[] out) {
-        if (!cacheResident || !Simd.TABLES) return false;
+        if (!Simd.TABLES) return false;
         MemorySegment s = data;
         long x1 = VectorMath.input(1, n, cols), x2 = VectorMath.input(2, n, cols), x3 = VectorMath.input(3, n, cols);
         for (int r = r0; r < r1; r++) {

@@ -37,14 +37,14 @@ public final class Q4_KTensor extends WeightTensor {
     /**
      * With the table lookup, two rows at a time ({@link KQuants#dotRowPair4}): one row's chain is bound by its FMA
      * latency (Llama-3.2-1B Q4_K 8192 x 2048 from memory: the pair as fast as the tiles, 1.16-1.19 ms; SmolLM2-135M
-     * Q4_K decode, weights in the cache: 134-159 -> 145-182 tok/s). Without it, one row at a time and only where the
-     * weights sit in the cache: from memory the tiles kept memory busier (1B Q4_K 110-112 -> 101-103 ms per token).
+     * Q4_K decode: 134-159 -> 145-182 tok/s). Without the lookup (AVX2) the tiles: there the one-row loop was slower
+     * streaming from memory (1B Q4_K 110-112 against 101-103 ms per token).
      */
     @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
-        if (!cacheResident && !Simd.TABLES) return false;
+        if (!Simd.TABLES) return false;
         float[] scales = Scratch.scales();
         int r = r0;
-        if (Simd.TABLES) for (; r + 1 < r1; r += 2) KQuants.dotRowPair4(data, r * rowBytes, rowBytes, cols, x, scales, out, r, r + 1);
+        for (; r + 1 < r1; r += 2) KQuants.dotRowPair4(data, r * rowBytes, rowBytes, cols, x, scales, out, r, r + 1);
         for (; r < r1; r++) out[r] = KQuants.dotRow45(data, r * rowBytes, cols, x, 0, false, scales);
         return true;
     }

@@ -42,11 +42,6 @@ public abstract class WeightTensor {
     protected final int cols;
     protected final MemorySegment data;
     protected final long rowBytes;
-    /**
-     * Whether the weights fit in the last-level cache ({@link #setCacheResident}): the one-input kernels then look their
-     * f16 block scales up in a table, and Q4_K keeps its one-input kernel.
-     */
-    boolean cacheResident;
 
     protected WeightTensor(String name, int rows, int cols, MemorySegment data) {
         this.name = name;
@@ -57,14 +52,6 @@ public abstract class WeightTensor {
     }
 
     public abstract GgmlType type();
-
-    /**
-     * Tells the kernels whether the model's weights fit in the last-level cache, so that one-input passes are bound by
-     * the vector ports rather than by memory; the block-quantized types then look their f16 scales up in a table (see
-     * {@link Bytes#f16(MemorySegment, long, boolean)}), and Q4_K's one-input kernel is used only then (see
-     * {@link Q4_KTensor#dotRows}). Results are the same bits either way.
-     */
-    public void setCacheResident(boolean resident) { this.cacheResident = resident; }
 
     /** Bytes of this tensor's data. */
     public long byteSize() { return data.byteSize(); }

@@ -58,8 +58,6 @@ class CliTest {
         assertEquals(1, j.get("threads").asInt());
         assertTrue(j.get("tensor_types").has("F32"), r.out);
         assertEquals("memory-mapped", j.get("weights").asText(), "a 1 MB model is not worth copying");
-        assertEquals(dev.skipjack.tensor.Caches.lastLevelBytes() > 2L << 20, j.get("cache_resident").asBoolean(),
-                "a 1 MB model fits in any last-level cache the system reports");
 
         Run bad = run("bench", "-m", STORIES, "--prompt-tokens", "24", "--decode-depth", "25");
         assertNotEquals(0, bad.code);
