@@ -67,8 +67,8 @@ public final class Q4_0Tensor extends WeightTensor {
     // thread in L2 0.061 -> 0.044 ms; Llama-3.2-1B Q4_0 decode 13.9-14.2 -> 17.4-18.0 tok/s.
     @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
         int r = r0;
-        if (Simd.TABLES) for (; r + 1 < r1; r += 2) dotRowPair(r, x, true, out);
-        for (; r < r1; r++) out[r] = Simd.TABLES ? dotRowTable(r, x, true) : dotRow(r, x);
+        if (Simd.TABLES) for (; r + 1 < r1; r += 2) dotRowPair(r, x, scaleLookup, out);
+        for (; r < r1; r++) out[r] = Simd.TABLES ? dotRowTable(r, x, scaleLookup) : dotRow(r, x);
         return true;
     }
 
@@ -119,12 +119,13 @@ public final class Q4_0Tensor extends WeightTensor {
     @Override boolean dotRows4(int r0, int r1, MemorySegment x, int n, float[] out) {
         if (!Simd.TABLES) return false;
         MemorySegment s = data;
+        boolean lookup = scaleLookup;
         long x1 = VectorMath.input(1, n, cols), x2 = VectorMath.input(2, n, cols), x3 = VectorMath.input(3, n, cols);
         for (int r = r0; r < r1; r++) {
             long p = r * rowBytes, o = 0;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < cols / 32; b++, p += 18, o += 128) {
-                IntVector t = table(s, p, true), q = Simd.byteLanes(s, p + 2);
+                IntVector t = table(s, p, lookup), q = Simd.byteLanes(s, p + 2);
                 FloatVector w = Simd.lookup(t, q);
                 a0 = w.fma(act(x, o), a0);
                 a1 = w.fma(act(x, x1 + o), a1);

@@ -55,7 +55,7 @@ public final class Q4_1Tensor extends WeightTensor {
         long p = row * rowBytes;
         FloatVector a = FloatVector.zero(F);
         for (int b = 0; b < cols / 32; b++, p += 20) {
-            float d = Bytes.f16(s, p, true), m = Bytes.f16(s, p + 2, true);
+            float d = Bytes.f16(s, p, scaleLookup), m = Bytes.f16(s, p + 2, scaleLookup);
             for (int j = 0; j < 32; j += L, o += 4 * L) {
                 a = w(s, p, j, d, m).fma(act(x, o), a);
             }

@@ -40,11 +40,12 @@ public final class Q8_0Tensor extends WeightTensor {
     // core, above what memory delivers to two cores.
     @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
         MemorySegment s = data;
+        boolean lookup = scaleLookup;
         for (int r = r0; r < r1; r++) {
             long p = r * rowBytes, o = 0;
             FloatVector a = FloatVector.zero(F);
             for (int b = 0; b < cols / 32; b++, p += 34) {
-                float d = Bytes.f16(s, p, true);
+                float d = Bytes.f16(s, p, lookup);
                 for (int j = 0; j < 32; j += L, o += 4 * L) {
                     a = w(s, p, j, d).fma(act(x, o), a);
                 }
@@ -63,12 +64,13 @@ public final class Q8_0Tensor extends WeightTensor {
      */
     @Override boolean dotRows4(int r0, int r1, MemorySegment x, int n, float[] out) {
         MemorySegment s = data;
+        boolean lookup = scaleLookup;
         long x1 = VectorMath.input(1, n, cols), x2 = VectorMath.input(2, n, cols), x3 = VectorMath.input(3, n, cols);
         for (int r = r0; r < r1; r++) {
             long p = r * rowBytes, o = 0;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < cols / 32; b++, p += 34) {
-                float d = Bytes.f16(s, p, true);
+                float d = Bytes.f16(s, p, lookup);
                 for (int j = 0; j < 32; j += L, o += 4 * L) {
                     FloatVector w = w(s, p, j, d);
                     a0 = w.fma(act(x, o), a0);

@@ -193,11 +193,14 @@ class KernelsTest {
                     for (int r = 0; r < rows; r++) want[t * rows + r] = VectorMath.chainDot(ref, r * cols, x, t * cols, cols);
                 }
                 for (Parallel pool : new Parallel[]{pool1, pool2, pool3}) {
-                    float[] out = new float[n * rows];
-                    w.matmul(x, n, out, pool);
-                    for (int i = 0; i < out.length; i++) {
-                        assertSameBits(want[i], out[i], type + " n=" + n + " threads=" + pool.threads()
-                                + " token " + i / rows + " row " + i % rows);
+                    for (boolean lookup : new boolean[]{false, true}) { // f16 scales converted, or looked up
+                        w.setScaleLookup(lookup);
+                        float[] out = new float[n * rows];
+                        w.matmul(x, n, out, pool);
+                        for (int i = 0; i < out.length; i++) {
+                            assertSameBits(want[i], out[i], type + " n=" + n + " threads=" + pool.threads() + " lookup="
+                                    + lookup + " token " + i / rows + " row " + i % rows);
+                        }
                     }
                 }
             }
