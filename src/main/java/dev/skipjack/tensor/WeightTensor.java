@@ -176,13 +176,16 @@ public abstract class WeightTensor {
     }
 
     /**
-     * Two to four inputs in registers: {@link #dotRows}' loop with one chain per input (inputs from n on repeat the last
-     * and are dropped), each weight vector decoded once. Returns false where the type has none or where it measured
+     * Two to four inputs ({@link #dotRowsInputs}: eight for Q8_0) in registers: {@link #dotRows}' loop with one chain per
+     * input (inputs from n on repeat the last and are dropped), each weight vector decoded once. Returns false where the type has none or where it measured
      * slower than the tiles.
      */
     boolean dotRows4(int r0, int r1, MemorySegment x, int n, float[] out) {
         return false;
     }
+
+    /** Up to how many inputs {@link #dotRows4} takes: 4, or 8 where it feeds two groups of four. */
+    int dotRowsInputs() { return 4; }
 
     /**
      * The fused kernel: rows at byte offsets {@code p} and {@code q} times the four inputs at byte offsets
@@ -260,7 +263,7 @@ public abstract class WeightTensor {
     final void matmulRows(MemorySegment x, int n, float[] out, int r0, int r1) {
         if (Simd.ENABLED && cols % L == 0) {
             if (n == 1 && dotRows(r0, r1, x, out)) return;
-            if (n <= 4 && n > 1 && dotRows4(r0, r1, x, n, out)) return;
+            if (n > 1 && n <= dotRowsInputs() && dotRows4(r0, r1, x, n, out)) return;
             if (n <= fusedInputs()) { fusedRows(x, n, out, r0, r1); return; }
         }
         int kb = n <= WHOLE_ROWS && type().blockSize > 1 ? cols : blockColumns(), main = cols - cols % L;
