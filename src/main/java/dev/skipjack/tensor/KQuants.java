@@ -95,9 +95,9 @@ final class KQuants {
     }
 
     /**
-     * Q4_K with tables: {@link #dotRow45} of the rows at byte offsets {@code p} and {@code p + gap} into
-     * {@code out[r]} and {@code out[r2]}, interleaved chunk by chunk so that two FMA chains are in flight (one chain's
-     * latency bounds the one-row kernel). Each row's body is parsed once, in a loop over the two rows with the
+     * Q4_K with tables: the rows at byte offsets {@code p} and {@code p + gap} (the same row where gap is 0) times the
+     * activations, one chain each in the matmul's order, into {@code out[r]} and {@code out[r2]}; interleaved chunk by
+     * chunk so that two FMA chains are in flight (one chain's latency bounds a one-row kernel). Each row's body is parsed once, in a loop over the two rows with the
      * accumulators swapped after each: written out twice, the method ran out of C2's inlining budget and boxed its
      * vectors. {@code sm} needs 32 floats.
      */
@@ -158,27 +158,12 @@ final class KQuants {
     }
 
     /**
-     * Fused dot of a Q4_K/Q5_K row with activations in the matmul's order (one chain).
+     * Fused dot of a Q4_K/Q5_K row with activations in the matmul's order (one chain), decoding as
+     * {@link #weights}; Q4_K with the table lookup uses {@link #dotRowPair4} instead.
      */
     static float dotRow45(MemorySegment s, long p, int cols, MemorySegment x, long o, boolean five, float[] sm) {
         long size = five ? 176 : 144, qsOff = five ? 48 : 16;
         FloatVector a = FloatVector.zero(F);
-        // the walk of decodeRow45's table loop, written out again: a shared helper would hand vectors across a call,
-        // which C2 boxes whenever the matmul's compilation runs out of inlining budget (see Q6_KTensor.storeWeights)
-        if (!five && Simd.TABLES) {
-            for (int b = 0; b < cols / 256; b++, p += size) {
-                scales(s, p, sm);
-                for (int c = 0; c < 4; c++, o += 256) {
-                    IntVector t1 = table(sm, 2 * c), t2 = table(sm, 2 * c + 1);
-                    IntVector q0 = Simd.byteLanes(s, p + 16 + 32L * c), q1 = Simd.byteLanes(s, p + 32 + 32L * c);
-                    a = Simd.lookup(t1, q0).fma(act(x, o), a);
-                    a = Simd.lookup(t1, q1).fma(act(x, o + 64), a);
-                    a = Simd.lookupHigh(t2, q0).fma(act(x, o + 128), a);
-                    a = Simd.lookupHigh(t2, q1).fma(act(x, o + 192), a);
-                }
-            }
-            return VectorMath.sumLanes(a);
-        }
         for (int b = 0; b < cols / 256; b++, p += size) {
             scales(s, p, sm);
             long qh = five ? p + 16 : -1;

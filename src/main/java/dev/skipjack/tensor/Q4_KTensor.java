@@ -43,9 +43,10 @@ public final class Q4_KTensor extends WeightTensor {
     @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
         if (!Simd.TABLES) return false;
         float[] scales = Scratch.scales();
-        int r = r0;
-        for (; r + 1 < r1; r += 2) KQuants.dotRowPair4(data, r * rowBytes, rowBytes, cols, x, scales, out, r, r + 1);
-        for (; r < r1; r++) out[r] = KQuants.dotRow45(data, r * rowBytes, cols, x, 0, false, scales);
+        for (int r = r0; r < r1; r += 2) { // an odd last row pairs with itself
+            int r2 = Math.min(r + 1, r1 - 1);
+            KQuants.dotRowPair4(data, r * rowBytes, (r2 - r) * rowBytes, cols, x, scales, out, r, r2);
+        }
         return true;
     }
 }

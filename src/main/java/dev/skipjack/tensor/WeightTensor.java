@@ -177,8 +177,8 @@ public abstract class WeightTensor {
 
     /**
      * Two to four inputs ({@link #dotRowsInputs}: eight for Q8_0) in registers: {@link #dotRows}' loop with one chain per
-     * input (inputs from n on repeat the last and are dropped), each weight vector decoded once. Returns false where the type has none or where it measured
-     * slower than the tiles.
+     * input (inputs from n on repeat the last and are dropped), each weight vector decoded once. Returns false where the
+     * type has none or where it measured slower than the tiles.
      */
     boolean dotRows4(int r0, int r1, MemorySegment x, int n, float[] out) {
         return false;
