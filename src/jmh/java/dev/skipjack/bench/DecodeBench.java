@@ -48,6 +48,8 @@ public final class DecodeBench {
                 rec = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
                 rec.start();
             }
+            java.util.Map<String, Long> cpu0 = threadCpu();
+            long wall0 = System.nanoTime();
             double t1 = 0;
             StringBuilder sb = new StringBuilder();
             for (int k : ks) {
@@ -60,12 +62,26 @@ public final class DecodeBench {
                         k == 1 ? String.format("decode %.2f tok/s", 1 / med) : String.format("T(k)/T(1) = %.2f", med / t1));
                 sb.append(k == 1 ? String.format("%.2f tok/s", 1 / med) : String.format(" %d:%.2f", k, med / t1));
             }
+            java.util.Map<String, Long> cpu1 = threadCpu();
+            StringBuilder cs = new StringBuilder("CPU ms (wall " + (System.nanoTime() - wall0) / 1000000 + "):");
+            cpu1.forEach((n, c) -> { long d = c - cpu0.getOrDefault(n, 0L); if (d > 5_000_000) cs.append(" ").append(n).append("=").append(d / 1000000); });
+            System.out.println(cs);
             if (rec != null) {
                 rec.stop();
                 rec.dump(Path.of(System.getProperty("jfr")));
             }
             System.out.println("SUMMARY " + model.getFileName() + " " + sb);
         }
+    }
+
+    private static java.util.Map<String, Long> threadCpu() {
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        for (long id : mx.getAllThreadIds()) {
+            var info = mx.getThreadInfo(id);
+            if (info != null) m.merge(info.getThreadName(), mx.getThreadCpuTime(id), Long::sum);
+        }
+        return m;
     }
 
     private static double run(Session s, int context, int k, int vocab, SplittableRandom rnd) {
