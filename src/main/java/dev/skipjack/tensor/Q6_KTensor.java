@@ -7,6 +7,7 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 import static dev.skipjack.tensor.Simd.F;
 import static dev.skipjack.tensor.Simd.L;
@@ -54,26 +55,33 @@ public final class Q6_KTensor extends WeightTensor {
     }
 
     /**
-     * Weights {@code [16j, 16j+L)} of quarter k (32 weights) of a half (128 weights), for j = 0, 1. Quarter k takes the
-     * low (k < 2) or high nibbles of ql[(k & 1) * 32 + l] and, as bits 4-5, bits 2k..2k+1 of qh[l], moved there with one
-     * 16-bit shift (x86 has no byte shifts); {@code ds} is the product d * scale of those 16 weights.
+     * The 32 quants of quarter k (32 weights) of a half (128 weights), {@code q - 32} as signed bytes. Quarter k takes
+     * the low (k < 2) or high nibbles of ql[(k & 1) * 32 + l] and, as bits 4-5, bits 2k..2k+1 of qh[l], moved there with
+     * one 16-bit shift (x86 has no byte shifts). The byte work is done once on a 32-byte vector, not once per L weights:
+     * the one-input kernel ran 35% faster from L2 (8192 x 2048, one thread: 2.95 -> 1.83-1.93 ms; two threads from
+     * memory 1.60-1.69 -> 1.43-1.53 ms; Llama-3.2-1B Q4_K decode, whose output matrix is Q6_K, +4%).
      */
-    private static FloatVector weights(MemorySegment s, long ql, long qh, int k, int l, float ds) {
-        ByteVector a = Simd.bytes(s, ql + (k & 1) * 32 + l);
+    private static ByteVector quarter(MemorySegment s, long ql, long qh, int k) {
+        ByteVector a = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, s, ql + (k & 1) * 32, ByteOrder.LITTLE_ENDIAN);
         ByteVector q = k < 2 ? a.and((byte) 0xF) : Simd.high4(a);
-        ShortVector h = Simd.bytes(s, qh + l).reinterpretAsShorts();
+        ShortVector h = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, s, qh, ByteOrder.LITTLE_ENDIAN).reinterpretAsShorts();
         ShortVector moved = k < 3 ? h.lanewise(VectorOperators.LSHL, 4 - 2 * k) : h.lanewise(VectorOperators.LSHR, 2);
-        q = q.or(moved.reinterpretAsBytes().and((byte) 0x30));
-        return Simd.b2f(q.sub((byte) 32)).mul(ds);
+        return q.or(moved.reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+    }
+
+    /** Weights {@code [L*part, L*part + L)} of a {@link #quarter}: {@code ds} is d * scale of their 16-weight group. */
+    private static FloatVector weights(ByteVector quarter, int part, float ds) {
+        return ((FloatVector) quarter.convertShape(VectorOperators.B2F, F, part)).mul(ds);
     }
 
     /**
-     * {@link #weights} stored into {@code dst[off ..]}. Takes and returns no vector: when C2 runs out of inlining budget
-     * in the matmul's compilation this stays a plain call instead of one that boxes its result (0.46 against 0.17 ms
-     * for eight inputs after one-input passes, 256 x 2048).
+     * The 32 weights of quarter k into {@code dst[off ..]}; {@code sc[j]}, {@code sc[j + 1]}: its two scale products.
+     * Takes and returns no vector: when C2 runs out of inlining budget in the matmul's compilation this stays a plain
+     * call instead of one that boxes its result (0.46 against 0.17 ms for eight inputs after one-input passes, 256 x 2048).
      */
-    private static void storeWeights(MemorySegment s, long ql, long qh, int k, int l, float ds, float[] dst, int off) {
-        weights(s, ql, qh, k, l, ds).intoArray(dst, off);
+    private static void storeQuarter(MemorySegment s, long ql, long qh, int k, float[] sc, int j, float[] dst, int off) {
+        ByteVector q = quarter(s, ql, qh, k);
+        for (int part = 0; part < 32 / L; part++) weights(q, part, sc[j + part * L / 16]).intoArray(dst, off + part * L);
     }
 
     @Override void decodeSpan(int row, int c0, int len, float[] dst, int off) {
@@ -84,16 +92,13 @@ public final class Q6_KTensor extends WeightTensor {
             scales(s, p, sc);
             for (int half = 0; half < 2; half++) {
                 long ql = p + 64L * half, qh = p + 128 + 32L * half;
-                for (int u = 0; u < 128; u += L, off += L) {
-                    int k = u >>> 5, l = u & 31;
-                    storeWeights(s, ql, qh, k, l, sc[8 * half + 2 * k + (l >>> 4)], dst, off);
-                }
+                for (int k = 0; k < 4; k++, off += 32) storeQuarter(s, ql, qh, k, sc, 8 * half + 2 * k, dst, off);
             }
         }
     }
 
-    // One row at a time, one chain (the matmul's order): the chain's FMA latency bounds it at ~14 G weights/s per
-    // core, above what memory delivers to two cores.
+    // One row at a time, one chain (the matmul's order). Two rows interleaved (two chains) were no faster from memory,
+    // and touching the next row ahead as Q4_K does was slower (8192 x 2048, two threads: 1.36-1.42 -> 1.41-1.54 ms).
     @Override boolean dotRows(int r0, int r1, MemorySegment x, float[] out) {
         float[] sc = Scratch.scales();
         for (int r = r0; r < r1; r++) out[r] = dotRow(r, x, sc);
@@ -108,9 +113,11 @@ public final class Q6_KTensor extends WeightTensor {
             scales(s, p, sc);
             for (int half = 0; half < 2; half++) {
                 long ql = p + 64L * half, qh = p + 128 + 32L * half;
-                for (int u = 0; u < 128; u += L, o += 4 * L) {
-                    int k = u >>> 5, l = u & 31;
-                    a = weights(s, ql, qh, k, l, sc[8 * half + 2 * k + (l >>> 4)]).fma(act(x, o), a);
+                for (int k = 0; k < 4; k++) {
+                    ByteVector q = quarter(s, ql, qh, k);
+                    for (int part = 0; part < 32 / L; part++, o += 4 * L) {
+                        a = weights(q, part, sc[8 * half + 2 * k + part * L / 16]).fma(act(x, o), a);
+                    }
                 }
             }
         }
