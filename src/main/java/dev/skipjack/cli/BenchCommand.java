@@ -119,22 +119,13 @@ final class BenchCommand implements Callable<Integer> {
                 err.printf("bench: T(%d) = %.2f ms%n", ks[i], 1000 * t.get(ks[i]));
             }
             double[] decode = new double[repetitions];
-            // last: decoding at a shallow depth overwrites the prompt's context that the cost curve needs. One untimed
-            // run first (longer on a small model): after the cost curve's batched passes, 1B Q4_K's timed runs rose
+            // last: decoding at a shallow depth overwrites the prompt's context that the cost curve needs. Untimed runs
+            // first (one, or more on a small model): after the cost curve's batched passes, 1B Q4_K's timed runs rose
             // 9.75 -> 10.22 -> 11.37 tok/s while C2 settled on this path.
             long warmDecode = System.nanoTime();
-            for (int r = -1; r < repetitions; r++) {
-                s.cache().truncate(decodeDepth); // the prompt's first decodeDepth tokens stay as context
-                int token = prompt[Math.max(0, decodeDepth - 1)];
-                long t0 = System.nanoTime();
-                for (int i = 0; i < decodeTokens; i++) {
-                    token = s.forward(Batch.lastOnly(new int[]{token}, decodeDepth + i)).argmax(0);
-                }
-                if (r < 0) {
-                    if (System.nanoTime() - warmDecode < WARMUP_NANOS) r--; // stays -1 after the r++: warm up again
-                    continue;
-                }
-                decode[r] = decodeTokens / ((System.nanoTime() - t0) / 1e9);
+            do decodeSeconds(s, prompt); while (System.nanoTime() - warmDecode < WARMUP_NANOS);
+            for (int r = 0; r < repetitions; r++) {
+                decode[r] = decodeTokens / decodeSeconds(s, prompt);
                 err.printf("bench: decode run %d/%d: %.2f tok/s%n", r + 1, repetitions, decode[r]);
             }
             double t1 = t.getOrDefault(1, Double.NaN);
@@ -193,6 +184,15 @@ final class BenchCommand implements Callable<Integer> {
             c[1] += ti.byteSize();
         }
         return types;
+    }
+
+    /** Wall time of one decode run: decodeTokens greedy tokens after the prompt's first decodeDepth tokens. */
+    private double decodeSeconds(Session s, int[] prompt) {
+        s.cache().truncate(decodeDepth); // the prompt's first decodeDepth tokens stay as context
+        int token = prompt[Math.max(0, decodeDepth - 1)];
+        long t0 = System.nanoTime();
+        for (int i = 0; i < decodeTokens; i++) token = s.forward(Batch.lastOnly(new int[]{token}, decodeDepth + i)).argmax(0);
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     static double median(double[] v) {

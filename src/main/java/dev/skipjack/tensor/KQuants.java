@@ -97,9 +97,9 @@ final class KQuants {
     /**
      * Q4_K with tables: the rows at byte offsets {@code p} and {@code p + gap} (the same row where gap is 0) times the
      * activations, one chain each in the matmul's order, into {@code out[r]} and {@code out[r2]}; interleaved chunk by
-     * chunk so that two FMA chains are in flight (one chain's latency bounds a one-row kernel). Each row's body is parsed once, in a loop over the two rows with the
-     * accumulators swapped after each: written out twice, the method ran out of C2's inlining budget and boxed its
-     * vectors. {@code sm} needs 32 floats.
+     * chunk so that two FMA chains are in flight (one chain's latency bounds a one-row kernel). Each row's body is
+     * parsed once, in a loop over the two rows with the accumulators swapped after each: written out twice, the method
+     * ran out of C2's inlining budget and boxed its vectors. {@code sm} needs 32 floats.
      */
     static void dotRowPair4(MemorySegment s, long p, long gap, int cols, MemorySegment x, float[] sm, float[] out, int r, int r2) {
         FloatVector a = FloatVector.zero(F), b = a;

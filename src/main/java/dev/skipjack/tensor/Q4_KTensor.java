@@ -2,7 +2,6 @@ package dev.skipjack.tensor;
 
 import dev.skipjack.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Q4_K: super-blocks of 256 = f16 d, f16 dmin, 12 bytes of packed 6-bit scales/mins, 128 bytes of nibbles.
@@ -58,9 +57,7 @@ public final class Q4_KTensor extends WeightTensor {
         long end = (long) rows * rowBytes;
         int sink = 0;
         for (int r = r0; r < r1; r += 2) { // an odd last row pairs with itself
-            if (touch) { // the next pair's bytes, one byte per cache line, read before this pair computes
-                for (long q = (r + 2) * rowBytes, e = Math.min(end, q + 2 * rowBytes); q < e; q += 64) sink += data.get(ValueLayout.JAVA_BYTE, q);
-            }
+            if (touch) sink += touch((r + 2) * rowBytes, Math.min(end, (r + 4) * rowBytes)); // the next pair's bytes
             int r2 = Math.min(r + 1, r1 - 1);
             KQuants.dotRowPair4(data, r * rowBytes, (r2 - r) * rowBytes, cols, x, scales, out, r, r2);
         }
