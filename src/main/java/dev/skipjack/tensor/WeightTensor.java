@@ -277,6 +277,20 @@ public abstract class WeightTensor {
             if (n > 1 && n <= dotRowsInputs() && dotRows4(r0, r1, x, n, out)) return;
             if (n <= fusedInputs()) { fusedRows(x, n, out, r0, r1); return; }
         }
+        for (int j0 = 0; j0 < n; j0 += INPUT_BLOCK) tiles(x, j0, Math.min(INPUT_BLOCK, n - j0), out, r0, r1);
+    }
+
+    /**
+     * The tiles take at most this many inputs at a time; more (a prefill) run in blocks, each decoding the rows again.
+     * A block's accumulators and input slices then stay within L2: with all 512 inputs of a prefill at once the parked
+     * accumulators alone were half a megabyte per panel. Measured (8192 x 2048, 2 threads, n = 512): Q4_K 142 -> 171-185
+     * GFLOP/s, F32 136 -> 156, BF16 -> 164-173 (blocks of 32: 168, 64: 176, 96: 170, 192: 167, 256: 169 for Q4_K);
+     * Llama-3.2-1B Q4_K prefill 64.0-65.3 -> 74.5-78.6 tok/s.
+     */
+    static final int INPUT_BLOCK = 128;
+
+    /** {@link #matmulRows}' tiles for inputs {@code [j0, j0+n)}. */
+    private void tiles(MemorySegment x, int j0, int n, float[] out, int r0, int r1) {
         int kb = n <= WHOLE_ROWS && type().blockSize > 1 ? cols : blockColumns(), main = cols - cols % L;
         int panel = n > PANEL_INPUTS ? PANEL : 4; // rows decoded per block
         float[] w = Scratch.row(panel * kb);
@@ -285,7 +299,7 @@ public abstract class WeightTensor {
         int per = 4 * padded * L; // the chains of one four-row group
         int sums = panel / 4 * per; // the lane sums' scratch after the accumulators
         float[] acc = Scratch.acc(sums + 8 * L);
-        long xs = 4L * cols;
+        long xs = 4L * cols, xb = j0 * xs;
         int spans = (cols + kb - 1) / kb, tiles = spans * (n / 6 + (n % 6 == 0 ? 0 : 1));
         int sink = 0;
         for (int b0 = r0; b0 < r1; b0 += panel) {
@@ -298,7 +312,7 @@ public abstract class WeightTensor {
                 for (int k = 0; k < 4 * groups; k++) decode(b0 + Math.min(k, nr - 1), c0, len, w, k * kb);
                 int chunks = (Math.min(c0 + len, main) - c0) / L;
                 boolean first = c0 == 0;
-                long xc = 4L * c0;
+                long xc = xb + 4L * c0;
                 int t = 0;
                 for (; t < n; t += 6) { // touch the lines of the tile starting at t (at most one tile per six inputs)
                     long end = Math.min(pfEnd, pf + pfStep);
@@ -336,12 +350,12 @@ public abstract class WeightTensor {
                         for (int p = 0; p < 16; p++) acc[ao + p] = VectorMath.sumLanes(acc, ao + p * L);
                     }
                     for (int j = t; j < Math.min(n, t + 4); j++) {
-                        long xt = j * xs + 4L * main;
+                        long xt = xb + j * xs + 4L * main;
                         for (int k = 0; k < ng; k++) {
                             float sum = acc[ao + 4 * (j - t) + k];
                             int wk = (4 * g + k) * kb + wt;
                             for (int i = 0; i < tail; i++) sum += w[wk + i] * x.get(Bytes.NATIVE_FLOAT, xt + 4L * i);
-                            out[j * rows + rg + k] = sum;
+                            out[(j0 + j) * rows + rg + k] = sum;
                         }
                     }
                 }

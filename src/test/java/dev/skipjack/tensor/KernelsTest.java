@@ -185,7 +185,7 @@ class KernelsTest {
 
             // matmul, every batch size and thread count, against dot of the scalar-decoded rows
             Random rnd = new Random(cols);
-            for (int n : new int[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 18, 33}) {
+            for (int n : new int[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 18, 33, WeightTensor.INPUT_BLOCK + 7}) { // the last in two blocks
                 float[] x = new float[n * cols];
                 for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
                 float[] want = new float[n * rows];
