@@ -191,9 +191,9 @@ public abstract class WeightTensor {
      * The fused kernel: rows at byte offsets {@code p} and {@code q} times the four inputs at byte offsets
      * {@code x0..x3} of {@code x}, each weight vector decoded once in registers and fed to the four chains of its row,
      * in the matmul's order. Chain (row k, input j) is stored at {@code acc[ao + (8k + j)*L]}. It takes and returns no
-     * vectors, so C2 never boxes one at the call, and it keeps each compiled body under C2's node budget (a body with
-     * eight inputs ran out of it and fell back to boxed vectors, 10x slower). Only called with {@code cols} a
-     * multiple of L.
+     * vectors, so C2 never boxes one at the call, and it keeps each compiled body under C2's node budget (an eight-input
+     * body written inside the matmul's loop ran out of it and fell back to boxed vectors, 10x slower; BF16's
+     * {@link #fused8}, a method of its own like this one, does not). Only called with {@code cols} a multiple of L.
      *
      * <p>Only the plain float types have one ({@link #fusedInputs}): their decoders are small enough. The block-quantized
      * types' decoders pushed the body past the budget (F16, Q4_K, Q6_K: boxed, 8-15x slower) or measured slower than
@@ -204,14 +204,24 @@ public abstract class WeightTensor {
     }
 
     /**
+     * {@link #fused4} over eight inputs, chain (row k, input j) stored at {@code acc[(8k + j)*L]}. Here two calls of
+     * {@link #fused4}, the second finding the two rows in L1; a type overrides it with one pass where its eight-input body
+     * stays within C2's budget and measured faster.
+     */
+    void fused8(long p, long q, MemorySegment x, long x0, long x1, long x2, long x3, long x4, long x5, long x6, long x7, float[] acc) {
+        fused4(p, q, x, x0, x1, x2, x3, acc, 0);
+        fused4(p, q, x, x4, x5, x6, x7, acc, 4 * L);
+    }
+
+    /**
      * Up to how many inputs {@link #fused4} runs rather than the tiles; 0 where the type has none. Measured per type
      * (see the overrides).
      */
     int fusedInputs() { return 0; }
 
     /**
-     * 1 to {@link #fusedInputs} inputs: two rows at a time, four inputs per {@link #fused4} call (the calls after the
-     * first find the two rows in L1), so the weights stream from memory once while the FMAs run beside the decoding.
+     * 1 to {@link #fusedInputs} inputs: two rows at a time, four inputs per {@link #fused4} call or eight per
+     * {@link #fused8} (the calls after the first find the two rows in L1), so the weights stream from memory once while the FMAs run beside the decoding.
      * Unlike the tiles it needs no decoded copy of the rows, which is what makes small batches cheap: at n = 2..8 the
      * cost stays close to one input's. Inputs go in groups of {@link VectorMath#FUSED}, each group's chains reduced and
      * stored before the next.
@@ -224,11 +234,11 @@ public abstract class WeightTensor {
                 int m = Math.min(VectorMath.FUSED, n - j0);
                 long base = 4L * cols * j0;
                 long i1 = base + VectorMath.input(1, m, cols), i2 = base + VectorMath.input(2, m, cols), i3 = base + VectorMath.input(3, m, cols);
-                fused4(p, q, x, base, i1, i2, i3, acc, 0);
                 if (m > 4) {
-                    long i4 = base + VectorMath.input(4, m, cols), i5 = base + VectorMath.input(5, m, cols);
-                    long i6 = base + VectorMath.input(6, m, cols), i7 = base + VectorMath.input(7, m, cols);
-                    fused4(p, q, x, i4, i5, i6, i7, acc, 4 * L);
+                    fused8(p, q, x, base, i1, i2, i3, base + VectorMath.input(4, m, cols), base + VectorMath.input(5, m, cols),
+                            base + VectorMath.input(6, m, cols), base + VectorMath.input(7, m, cols), acc);
+                } else {
+                    fused4(p, q, x, base, i1, i2, i3, acc, 0);
                 }
                 VectorMath.storeChains(acc, out, rows, r, m, r + 1 < r1, j0);
             }
