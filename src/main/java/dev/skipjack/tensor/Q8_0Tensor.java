@@ -63,30 +63,21 @@ public final class Q8_0Tensor extends WeightTensor {
      * ms; the models say otherwise.) Up to eight inputs: see {@link #dotRowsInputs}.
      */
     @Override boolean dotRows4(int r0, int r1, MemorySegment x, int n, float[] out) {
+        if (n > 4) return eightRows(r0, r1, x, n, out);
         MemorySegment s = data;
         boolean lookup = scaleLookup;
-        int groups = n > 4 ? 2 : 1;
         long x1 = VectorMath.input(1, n, cols), x2 = VectorMath.input(2, n, cols), x3 = VectorMath.input(3, n, cols);
-        long x4 = VectorMath.input(4, n, cols), x5 = VectorMath.input(5, n, cols), x6 = VectorMath.input(6, n, cols);
-        long x7 = VectorMath.input(7, n, cols);
         for (int r = r0; r < r1; r++) {
             long p = r * rowBytes, o = 0;
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int b = 0; b < cols / 32; b++, p += 34) {
                 float d = Bytes.f16(s, p, lookup);
                 for (int j = 0; j < 32; j += L, o += 4 * L) {
                     FloatVector w = w(s, p, j, d);
-                    for (int h = 0; h < groups; h++) { // inputs 4h .. 4h+3 into a0..a3; with two groups they then swap
-                        a0 = w.fma(act(x, (h == 0 ? 0 : x4) + o), a0);
-                        a1 = w.fma(act(x, (h == 0 ? x1 : x5) + o), a1);
-                        a2 = w.fma(act(x, (h == 0 ? x2 : x6) + o), a2);
-                        a3 = w.fma(act(x, (h == 0 ? x3 : x7) + o), a3);
-                        if (groups == 2) {
-                            FloatVector t0 = a0, t1 = a1, t2 = a2, t3 = a3;
-                            a0 = b0; a1 = b1; a2 = b2; a3 = b3;
-                            b0 = t0; b1 = t1; b2 = t2; b3 = t3;
-                        }
-                    }
+                    a0 = w.fma(act(x, o), a0);
+                    a1 = w.fma(act(x, x1 + o), a1);
+                    a2 = w.fma(act(x, x2 + o), a2);
+                    a3 = w.fma(act(x, x3 + o), a3);
                 }
             }
             // the lane sums written out here: a helper taking the vectors was not always inlined, and boxed them
@@ -94,20 +85,60 @@ public final class Q8_0Tensor extends WeightTensor {
             if (n > 1) out[rows + r] = VectorMath.sumLanes(a1);
             if (n > 2) out[2 * rows + r] = VectorMath.sumLanes(a2);
             if (n > 3) out[3 * rows + r] = VectorMath.sumLanes(a3);
-            if (n > 4) out[4 * rows + r] = VectorMath.sumLanes(b0);
-            if (n > 5) out[5 * rows + r] = VectorMath.sumLanes(b1);
-            if (n > 6) out[6 * rows + r] = VectorMath.sumLanes(b2);
-            if (n > 7) out[7 * rows + r] = VectorMath.sumLanes(b3);
         }
         return true;
     }
 
     /**
-     * Five to eight inputs go through the same loop body, run for each group of four per weight vector with the two
-     * groups' accumulators swapped after each (the body parsed once: written out for eight inputs, a kernel ran out of
-     * C2's inlining budget and boxed; a separate eight-input method made the matmul's compilation box as well).
-     * Llama-3.2-1B Q8_0 at 512 tokens of context: T(6) 197 -> 176 ms, T(8) 214 -> 183 against the tiles. Q4_0's version
-     * measured no faster than its tiles (T(8)/T(1) 3.13 against 2.91).
+     * Five to eight inputs, one row at a time: {@link #row8}'s eight chains, parked in {@code acc} and summed there by
+     * {@link VectorMath#sumLanes(float[], int)} (the same tree as on a vector).
+     */
+    private boolean eightRows(int r0, int r1, MemorySegment x, int n, float[] out) {
+        float[] acc = Scratch.acc(8 * L);
+        long x1 = VectorMath.input(1, n, cols), x2 = VectorMath.input(2, n, cols), x3 = VectorMath.input(3, n, cols);
+        long x4 = VectorMath.input(4, n, cols), x5 = VectorMath.input(5, n, cols), x6 = VectorMath.input(6, n, cols);
+        long x7 = VectorMath.input(7, n, cols);
+        for (int r = r0; r < r1; r++) {
+            row8(r * rowBytes, x, x1, x2, x3, x4, x5, x6, x7, acc);
+            for (int j = 0; j < n; j++) out[j * rows + r] = VectorMath.sumLanes(acc, j * L);
+        }
+        return true;
+    }
+
+    /**
+     * The row at byte {@code p} times eight inputs (the first at offset 0), each weight vector decoded once and fed to
+     * eight chains, stored at {@code acc[j*L]}. A method of its own that takes and returns no vector, like
+     * {@link WeightTensor#fused4}: the eight-input case used to run inside {@link #dotRows4}'s loop with two groups'
+     * accumulators swapped, and there C2 boxed the vectors (61-70 MB allocated over 20 eight-token passes of the
+     * allocation test).
+     */
+    private void row8(long p, MemorySegment x, long x1, long x2, long x3, long x4, long x5, long x6, long x7, float[] acc) {
+        MemorySegment s = data;
+        boolean lookup = scaleLookup;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        long o = 0;
+        for (int b = 0; b < cols / 32; b++, p += 34) {
+            float d = Bytes.f16(s, p, lookup);
+            for (int j = 0; j < 32; j += L, o += 4 * L) {
+                FloatVector w = w(s, p, j, d);
+                a0 = w.fma(act(x, o), a0);
+                a1 = w.fma(act(x, x1 + o), a1);
+                a2 = w.fma(act(x, x2 + o), a2);
+                a3 = w.fma(act(x, x3 + o), a3);
+                a4 = w.fma(act(x, x4 + o), a4);
+                a5 = w.fma(act(x, x5 + o), a5);
+                a6 = w.fma(act(x, x6 + o), a6);
+                a7 = w.fma(act(x, x7 + o), a7);
+            }
+        }
+        a0.intoArray(acc, 0); a1.intoArray(acc, L); a2.intoArray(acc, 2 * L); a3.intoArray(acc, 3 * L);
+        a4.intoArray(acc, 4 * L); a5.intoArray(acc, 5 * L); a6.intoArray(acc, 6 * L); a7.intoArray(acc, 7 * L);
+    }
+
+    /**
+     * Five to eight inputs go through {@link #eightRows}. Llama-3.2-1B Q8_0 at 512 tokens of context, with the two groups
+     * of four in one loop: T(6) 197 -> 176 ms, T(8) 214 -> 183 against the tiles. Q4_0's version measured no faster than
+     * its tiles (T(8)/T(1) 3.13 against 2.91).
      */
     @Override int dotRowsInputs() { return 8; }
 }
