@@ -32,6 +32,15 @@ public final class BF16Tensor extends WeightTensor {
      * tiles' scratch: 8192 x 2048, 2 threads, n = 16 4.55 -> 3.55 ms, n = 32 7.59 -> 6.26 ms (1536 x 576: 0.286 ->
      * 0.234, 0.476 -> 0.423); Llama-3.2-1B BF16 T(16)/T(1) 4.26-4.46 -> 3.53-3.82.
      */
+    /**
+     * Four rows at a time beat two at every batch size the fused kernels take. 256 x 2048, one thread in L2: n = 2
+     * 0.047 -> 0.037 ms, n = 8 0.088 -> 0.077, n = 16 0.178-0.186 -> 0.153-0.168; 8192 x 2048, two threads from memory:
+     * n = 2 1.68-1.69 -> 1.34-1.36 ms, n = 4 1.72-1.75 -> 1.31-1.33, n = 8 the same (2.02-2.06), n = 16 3.60-3.62 ->
+     * 3.25-3.30. Llama-3.2-1B BF16 at a 512-token context (interleaved runs): T(2) 125-126 -> 110-112 ms, T(4) 132-133 ->
+     * 115-118, T(8) 180-182 -> 173-174, T(16) 318-321 -> 273-292.
+     */
+    @Override int quadInputs() { return 32; }
+
     @Override int fusedInputs() { return 32; }
 
     // The same loop as in F32 around another decoder: C2 inlines a decoder reliably only when it is written out in
@@ -78,6 +87,25 @@ public final class BF16Tensor extends WeightTensor {
         a4.intoArray(acc, 4 * L); a5.intoArray(acc, 5 * L); a6.intoArray(acc, 6 * L); a7.intoArray(acc, 7 * L);
         b0.intoArray(acc, 8 * L); b1.intoArray(acc, 9 * L); b2.intoArray(acc, 10 * L); b3.intoArray(acc, 11 * L);
         b4.intoArray(acc, 12 * L); b5.intoArray(acc, 13 * L); b6.intoArray(acc, 14 * L); b7.intoArray(acc, 15 * L);
+    }
+
+    @Override void fusedQuad(long p0, MemorySegment x, long x0, long x1, long x2, long x3, float[] acc) {
+        long p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
+        MemorySegment s = data;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+        for (int i = 0; i < cols; i += L) {
+            long o = 4L * i, h = 2L * i;
+            FloatVector w = Simd.bf16(s, p0 + h), v = Simd.bf16(s, p1 + h), u = Simd.bf16(s, p2 + h), t = Simd.bf16(s, p3 + h);
+            FloatVector y = act(x, x0 + o); a0 = w.fma(y, a0); b0 = v.fma(y, b0); c0 = u.fma(y, c0); d0 = t.fma(y, d0);
+            y = act(x, x1 + o); a1 = w.fma(y, a1); b1 = v.fma(y, b1); c1 = u.fma(y, c1); d1 = t.fma(y, d1);
+            y = act(x, x2 + o); a2 = w.fma(y, a2); b2 = v.fma(y, b2); c2 = u.fma(y, c2); d2 = t.fma(y, d2);
+            y = act(x, x3 + o); a3 = w.fma(y, a3); b3 = v.fma(y, b3); c3 = u.fma(y, c3); d3 = t.fma(y, d3);
+        }
+        a0.intoArray(acc, 0); a1.intoArray(acc, L); a2.intoArray(acc, 2 * L); a3.intoArray(acc, 3 * L);
+        b0.intoArray(acc, 4 * L); b1.intoArray(acc, 5 * L); b2.intoArray(acc, 6 * L); b3.intoArray(acc, 7 * L);
+        c0.intoArray(acc, 8 * L); c1.intoArray(acc, 9 * L); c2.intoArray(acc, 10 * L); c3.intoArray(acc, 11 * L);
+        d0.intoArray(acc, 12 * L); d1.intoArray(acc, 13 * L); d2.intoArray(acc, 14 * L); d3.intoArray(acc, 15 * L);
     }
 
     // One row at a time, one chain (the matmul's order): the chain's FMA latency bounds it at ~14 G weights/s per

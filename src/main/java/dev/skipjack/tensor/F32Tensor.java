@@ -26,6 +26,14 @@ public final class F32Tensor extends WeightTensor {
      * Up to 16 inputs the fused kernel beats the tiles (8192 x 2048, 2 threads, n = 16: 5.79 -> 5.63 ms; 1536 x 576:
      * 0.353 -> 0.311); at 32 it lost on the large shape (8.48 -> 9.50 ms).
      */
+    /**
+     * Four rows at a time (as in BF16, {@link BF16Tensor#quadInputs}) up to four inputs. 8192 x 2048, two threads from
+     * memory: n = 2 2.92-2.96 -> 2.47-2.50 ms, n = 4 2.96-2.98 -> 2.50; but n = 8 2.98-3.02 -> 3.11-3.19, so from five
+     * inputs on the two-row {@link #fused8} stays. Llama-3.2-1B F32 at a 512-token context: T(2) 212-217 -> 181 ms, T(4)
+     * 218-220 -> 185-188; T(8) within the noise (240-262 against 250-252), T(16) too.
+     */
+    @Override int quadInputs() { return 4; }
+
     @Override int fusedInputs() { return 16; }
 
     // The same loop as in BF16 around another decoder: C2 inlines a decoder reliably only when it is written out in
@@ -67,6 +75,25 @@ public final class F32Tensor extends WeightTensor {
         a4.intoArray(acc, 4 * L); a5.intoArray(acc, 5 * L); a6.intoArray(acc, 6 * L); a7.intoArray(acc, 7 * L);
         b0.intoArray(acc, 8 * L); b1.intoArray(acc, 9 * L); b2.intoArray(acc, 10 * L); b3.intoArray(acc, 11 * L);
         b4.intoArray(acc, 12 * L); b5.intoArray(acc, 13 * L); b6.intoArray(acc, 14 * L); b7.intoArray(acc, 15 * L);
+    }
+
+    @Override void fusedQuad(long p0, MemorySegment x, long x0, long x1, long x2, long x3, float[] acc) {
+        long p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
+        MemorySegment s = data;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+        for (int i = 0; i < cols; i += L) {
+            long o = 4L * i;
+            FloatVector w = Simd.f32(s, p0 + o), v = Simd.f32(s, p1 + o), u = Simd.f32(s, p2 + o), t = Simd.f32(s, p3 + o);
+            FloatVector y = act(x, x0 + o); a0 = w.fma(y, a0); b0 = v.fma(y, b0); c0 = u.fma(y, c0); d0 = t.fma(y, d0);
+            y = act(x, x1 + o); a1 = w.fma(y, a1); b1 = v.fma(y, b1); c1 = u.fma(y, c1); d1 = t.fma(y, d1);
+            y = act(x, x2 + o); a2 = w.fma(y, a2); b2 = v.fma(y, b2); c2 = u.fma(y, c2); d2 = t.fma(y, d2);
+            y = act(x, x3 + o); a3 = w.fma(y, a3); b3 = v.fma(y, b3); c3 = u.fma(y, c3); d3 = t.fma(y, d3);
+        }
+        a0.intoArray(acc, 0); a1.intoArray(acc, L); a2.intoArray(acc, 2 * L); a3.intoArray(acc, 3 * L);
+        b0.intoArray(acc, 4 * L); b1.intoArray(acc, 5 * L); b2.intoArray(acc, 6 * L); b3.intoArray(acc, 7 * L);
+        c0.intoArray(acc, 8 * L); c1.intoArray(acc, 9 * L); c2.intoArray(acc, 10 * L); c3.intoArray(acc, 11 * L);
+        d0.intoArray(acc, 12 * L); d1.intoArray(acc, 13 * L); d2.intoArray(acc, 14 * L); d3.intoArray(acc, 15 * L);
     }
 
     // One row at a time, one chain (the matmul's order): the chain's FMA latency bounds it at ~14 G weights/s per

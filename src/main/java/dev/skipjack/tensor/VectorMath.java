@@ -261,6 +261,21 @@ public final class VectorMath {
         if (both) for (int j = 0; j < n; j++) out[(j0 + j) * rows + r + 1] = acc[FUSED + j];
     }
 
+    /**
+     * The lane sums of {@link WeightTensor#fusedQuad}'s 16 chains (row k, input j at {@code acc[(4k + j)*L]}) into
+     * {@code out[(j0 + j)*rows + r + k]} for the first {@code n} inputs.
+     */
+    static void storeQuad(float[] acc, float[] out, int rows, int r, int n, int j0) {
+        if (L == 16) {
+            sumLanes16(acc, 0, 16 * L);
+        } else {
+            for (int p = 0; p < 16; p++) acc[p] = sumLanes(acc, p * L);
+        }
+        for (int k = 0; k < 4; k++) {
+            for (int j = 0; j < n; j++) out[(j0 + j) * rows + r + k] = acc[4 * k + j];
+        }
+    }
+
     /** L activations at byte offset {@code off} of an activation copy. */
     static FloatVector act(MemorySegment x, long off) {
         return FloatVector.fromMemorySegment(F, x, off, NATIVE);

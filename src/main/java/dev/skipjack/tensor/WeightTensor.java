@@ -226,6 +226,45 @@ public abstract class WeightTensor {
      * cost stays close to one input's. Inputs go in groups of {@link VectorMath#FUSED}, each group's chains reduced and
      * stored before the next.
      */
+    /**
+     * Four consecutive rows from byte offset {@code p} times the four inputs at byte offsets {@code x0..x3}, each weight
+     * vector decoded once in registers and fed to four chains, in the matmul's order; chain (row k, input j) is stored at
+     * {@code acc[(4k + j)*L]}. Like {@link #fused4} a method of its own that takes and returns no vector. Only called
+     * with {@code cols} a multiple of L, for types whose {@link #quadInputs} is above 1.
+     */
+    void fusedQuad(long p, MemorySegment x, long x0, long x1, long x2, long x3, float[] acc) {
+        throw new UnsupportedOperationException(type() + " has no four-row kernel");
+    }
+
+    /**
+     * Up to how many inputs (from 2) the matmul runs four rows at a time through {@link #fusedQuad}, inputs in groups of
+     * four; 0 where the type has no four-row kernel. Only with 16 lanes (AVX-512): the 16 chains and four weight
+     * vectors need its 32 registers. Measured per type (see the overrides).
+     */
+    int quadInputs() { return 0; }
+
+    /**
+     * The rows of {@code [r0, r1)} up to the last whole group of four through {@link #fusedQuad}, inputs in groups of
+     * four (the calls after the first find the four rows in the cache); returns the first row left undone. Against two
+     * rows at a time ({@link #fusedRows}) each input vector feeds four FMAs instead of two, and four row streams are in
+     * flight instead of two (see {@link BF16Tensor#quadInputs}).
+     */
+    private int quadRows(MemorySegment x, int n, float[] out, int r0, int r1) {
+        float[] acc = Scratch.acc(24 * L);
+        int r = r0;
+        for (; r + 4 <= r1; r += 4) {
+            long p = r * rowBytes;
+            for (int j0 = 0; j0 < n; j0 += 4) {
+                int m = Math.min(4, n - j0);
+                long base = 4L * cols * j0;
+                fusedQuad(p, x, base, base + VectorMath.input(1, m, cols), base + VectorMath.input(2, m, cols),
+                        base + VectorMath.input(3, m, cols), acc);
+                VectorMath.storeQuad(acc, out, rows, r, m, j0);
+            }
+        }
+        return r;
+    }
+
     private void fusedRows(MemorySegment x, int n, float[] out, int r0, int r1) {
         float[] acc = Scratch.acc(24 * L);
         for (int r = r0; r < r1; r += 2) {
@@ -284,6 +323,8 @@ public abstract class WeightTensor {
     final void matmulRows(MemorySegment x, int n, float[] out, int r0, int r1) {
         if (Simd.ENABLED && cols % L == 0) {
             if (n == 1 && dotRows(r0, r1, x, out)) return;
+            if (L == 16 && n > 1 && n <= quadInputs()) r0 = quadRows(x, n, out, r0, r1);
+            if (r0 == r1) return;
             if (n > 1 && n <= dotRowsInputs() && dotRows4(r0, r1, x, n, out)) return;
             if (n <= fusedInputs()) { fusedRows(x, n, out, r0, r1); return; }
         }
