@@ -60,10 +60,9 @@ public final class Q8_0Tensor extends WeightTensor {
      * 0.159 -> 0.094), and in whole models from memory as well: Llama-3.2-1B Q8_0 at 512 tokens of context, T(2) 132 ->
      * 107 ms and T(4) 143 -> 101 ms against the tiles; Q4_0 T(2) 105 -> 73, T(4) 116 -> 82. (This was once limited to
      * weights in the cache after an 8192 x 2048 matrix benchmark from memory measured it slower, n = 2 1.68 vs 1.82-1.88
-     * ms; the models say otherwise.) Up to eight inputs: see {@link #dotRowsInputs}.
+     * ms; the models say otherwise.) From five inputs on, the two-row kernels ({@link #fusedInputs}).
      */
     @Override boolean dotRows4(int r0, int r1, MemorySegment x, int n, float[] out) {
-        if (n > 4) return eightRows(r0, r1, x, n, out);
         MemorySegment s = data;
         boolean lookup = scaleLookup;
         long x1 = VectorMath.input(1, n, cols), x2 = VectorMath.input(2, n, cols), x3 = VectorMath.input(3, n, cols);
@@ -90,55 +89,59 @@ public final class Q8_0Tensor extends WeightTensor {
     }
 
     /**
-     * Five to eight inputs, one row at a time: {@link #row8}'s eight chains, parked in {@code acc} and summed there by
-     * {@link VectorMath#sumLanes(float[], int)} (the same tree as on a vector).
+     * Five to 32 inputs run two rows at a time ({@link #fused4}, {@link #fused8}: each weight vector decoded once and
+     * fed to eight chains per row), not one row with eight chains as before (which loaded eight input vectors per eight
+     * FMAs) nor the tiles. 8192 x 2048, two threads from memory: n = 8 2.50-2.59 -> 1.86-1.97 ms, n = 16 4.44-4.58 ->
+     * 3.47-3.71 (tiles before), n = 32 7.41-8.19 -> 6.54-6.58. Llama-3.2-1B Q8_0 at a 512-token context (interleaved):
+     * T(6) 184-188 -> 159-162 ms, T(8) 201-206 -> 146-147, T(16) 336-361 -> 267-272, T(32) 573-613 -> 519-520. Two to
+     * four inputs stay on {@link #dotRows4}: the pair kernel ran slower there (n = 2 1.38-1.42 -> 1.74-1.81 ms).
      */
-    private boolean eightRows(int r0, int r1, MemorySegment x, int n, float[] out) {
-        float[] acc = Scratch.acc(8 * L);
-        long x1 = VectorMath.input(1, n, cols), x2 = VectorMath.input(2, n, cols), x3 = VectorMath.input(3, n, cols);
-        long x4 = VectorMath.input(4, n, cols), x5 = VectorMath.input(5, n, cols), x6 = VectorMath.input(6, n, cols);
-        long x7 = VectorMath.input(7, n, cols);
-        for (int r = r0; r < r1; r++) {
-            row8(r * rowBytes, x, x1, x2, x3, x4, x5, x6, x7, acc);
-            for (int j = 0; j < n; j++) out[j * rows + r] = VectorMath.sumLanes(acc, j * L);
+    @Override int fusedInputs() { return 32; }
+
+    // The same loops as in F32 and BF16 around the Q8_0 decoder (see the note in BF16Tensor).
+
+    @Override void fused4(long p, long q, MemorySegment x, long x0, long x1, long x2, long x3, float[] acc, int ao) {
+        MemorySegment s = data;
+        boolean lookup = scaleLookup;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        long o = 0;
+        for (int b = 0; b < cols / 32; b++, p += 34, q += 34) {
+            float d = Bytes.f16(s, p, lookup), e = Bytes.f16(s, q, lookup);
+            for (int j = 0; j < 32; j += L, o += 4 * L) {
+                FloatVector w = w(s, p, j, d), v = w(s, q, j, e);
+                FloatVector y = act(x, x0 + o); a0 = w.fma(y, a0); b0 = v.fma(y, b0);
+                y = act(x, x1 + o); a1 = w.fma(y, a1); b1 = v.fma(y, b1);
+                y = act(x, x2 + o); a2 = w.fma(y, a2); b2 = v.fma(y, b2);
+                y = act(x, x3 + o); a3 = w.fma(y, a3); b3 = v.fma(y, b3);
+            }
         }
-        return true;
+        a0.intoArray(acc, ao); a1.intoArray(acc, ao + L); a2.intoArray(acc, ao + 2 * L); a3.intoArray(acc, ao + 3 * L);
+        b0.intoArray(acc, ao + 8 * L); b1.intoArray(acc, ao + 9 * L); b2.intoArray(acc, ao + 10 * L); b3.intoArray(acc, ao + 11 * L);
     }
 
-    /**
-     * The row at byte {@code p} times eight inputs (the first at offset 0), each weight vector decoded once and fed to
-     * eight chains, stored at {@code acc[j*L]}. A method of its own that takes and returns no vector, like
-     * {@link WeightTensor#fused4}: the eight-input case used to run inside {@link #dotRows4}'s loop with two groups'
-     * accumulators swapped, and there C2 boxed the vectors (61-70 MB allocated over 20 eight-token passes of the
-     * allocation test).
-     */
-    private void row8(long p, MemorySegment x, long x1, long x2, long x3, long x4, long x5, long x6, long x7, float[] acc) {
+    @Override void fused8(long p, long q, MemorySegment x, long x0, long x1, long x2, long x3, long x4, long x5, long x6, long x7, float[] acc) {
         MemorySegment s = data;
         boolean lookup = scaleLookup;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
         long o = 0;
-        for (int b = 0; b < cols / 32; b++, p += 34) {
-            float d = Bytes.f16(s, p, lookup);
+        for (int b = 0; b < cols / 32; b++, p += 34, q += 34) {
+            float d = Bytes.f16(s, p, lookup), e = Bytes.f16(s, q, lookup);
             for (int j = 0; j < 32; j += L, o += 4 * L) {
-                FloatVector w = w(s, p, j, d);
-                a0 = w.fma(act(x, o), a0);
-                a1 = w.fma(act(x, x1 + o), a1);
-                a2 = w.fma(act(x, x2 + o), a2);
-                a3 = w.fma(act(x, x3 + o), a3);
-                a4 = w.fma(act(x, x4 + o), a4);
-                a5 = w.fma(act(x, x5 + o), a5);
-                a6 = w.fma(act(x, x6 + o), a6);
-                a7 = w.fma(act(x, x7 + o), a7);
+                FloatVector w = w(s, p, j, d), v = w(s, q, j, e);
+                FloatVector y = act(x, x0 + o); a0 = w.fma(y, a0); b0 = v.fma(y, b0);
+                y = act(x, x1 + o); a1 = w.fma(y, a1); b1 = v.fma(y, b1);
+                y = act(x, x2 + o); a2 = w.fma(y, a2); b2 = v.fma(y, b2);
+                y = act(x, x3 + o); a3 = w.fma(y, a3); b3 = v.fma(y, b3);
+                y = act(x, x4 + o); a4 = w.fma(y, a4); b4 = v.fma(y, b4);
+                y = act(x, x5 + o); a5 = w.fma(y, a5); b5 = v.fma(y, b5);
+                y = act(x, x6 + o); a6 = w.fma(y, a6); b6 = v.fma(y, b6);
+                y = act(x, x7 + o); a7 = w.fma(y, a7); b7 = v.fma(y, b7);
             }
         }
         a0.intoArray(acc, 0); a1.intoArray(acc, L); a2.intoArray(acc, 2 * L); a3.intoArray(acc, 3 * L);
         a4.intoArray(acc, 4 * L); a5.intoArray(acc, 5 * L); a6.intoArray(acc, 6 * L); a7.intoArray(acc, 7 * L);
+        b0.intoArray(acc, 8 * L); b1.intoArray(acc, 9 * L); b2.intoArray(acc, 10 * L); b3.intoArray(acc, 11 * L);
+        b4.intoArray(acc, 12 * L); b5.intoArray(acc, 13 * L); b6.intoArray(acc, 14 * L); b7.intoArray(acc, 15 * L);
     }
-
-    /**
-     * Five to eight inputs go through {@link #eightRows}. Llama-3.2-1B Q8_0 at 512 tokens of context, with the two groups
-     * of four in one loop: T(6) 197 -> 176 ms, T(8) 214 -> 183 against the tiles. Q4_0's version measured no faster than
-     * its tiles (T(8)/T(1) 3.13 against 2.91).
-     */
-    @Override int dotRowsInputs() { return 8; }
 }

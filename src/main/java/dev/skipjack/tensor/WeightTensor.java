@@ -176,16 +176,13 @@ public abstract class WeightTensor {
     }
 
     /**
-     * Two to four inputs ({@link #dotRowsInputs}: eight for Q8_0) in registers: {@link #dotRows}' loop with one chain per
+     * Two to four inputs in registers: {@link #dotRows}' loop with one chain per
      * input (inputs from n on repeat the last and are dropped), each weight vector decoded once. Returns false where the
      * type has none or where it measured slower than the tiles.
      */
     boolean dotRows4(int r0, int r1, MemorySegment x, int n, float[] out) {
         return false;
     }
-
-    /** Up to how many inputs {@link #dotRows4} takes: 4, or 8 where it feeds two groups of four. */
-    int dotRowsInputs() { return 4; }
 
     /**
      * The fused kernel: rows at byte offsets {@code p} and {@code q} times the four inputs at byte offsets
@@ -195,9 +192,10 @@ public abstract class WeightTensor {
      * body written inside the matmul's loop ran out of it and fell back to boxed vectors, 10x slower; BF16's
      * {@link #fused8}, a method of its own like this one, does not). Only called with {@code cols} a multiple of L.
      *
-     * <p>Only the plain float types have one ({@link #fusedInputs}): their decoders are small enough. The block-quantized
-     * types' decoders pushed the body past the budget (F16, Q4_K, Q6_K: boxed, 8-15x slower) or measured slower than
-     * the tiles (Q4_0 n = 2, 8; Q8_0 n = 2), so they keep the tiles.
+     * <p>The plain float types and Q8_0 have one ({@link #fusedInputs}): their decoders are small enough. The other
+     * block-quantized types' decoders pushed the body past the budget (F16, Q4_K, Q6_K: boxed, 8-15x slower) or measured
+     * slower than the tiles (Q4_0 n = 2, 8), so they keep the tiles; Q8_0's pair kernel, too, is slower than its one-row
+     * kernel at n = 2 and runs from five inputs on.
      */
     void fused4(long p, long q, MemorySegment x, long x0, long x1, long x2, long x3, float[] acc, int ao) {
         throw new UnsupportedOperationException(type() + " has no fused kernel");
@@ -325,7 +323,7 @@ public abstract class WeightTensor {
             if (n == 1 && dotRows(r0, r1, x, out)) return;
             if (L == 16 && n > 1 && n <= quadInputs()) r0 = quadRows(x, n, out, r0, r1);
             if (r0 == r1) return;
-            if (n > 1 && n <= dotRowsInputs() && dotRows4(r0, r1, x, n, out)) return;
+            if (n > 1 && n <= 4 && dotRows4(r0, r1, x, n, out)) return;
             if (n <= fusedInputs()) { fusedRows(x, n, out, r0, r1); return; }
         }
         for (int j0 = 0; j0 < n; j0 += INPUT_BLOCK) tiles(x, j0, Math.min(INPUT_BLOCK, n - j0), out, r0, r1);
