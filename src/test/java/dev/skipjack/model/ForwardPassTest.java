@@ -9,7 +9,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -72,15 +74,22 @@ class ForwardPassTest {
             s.forward(four); s.cache().truncate(8);
             s.forward(eight); s.cache().truncate(8);
         }
+        // Steady state allocates nothing. C2 may still be compiling (or recompiling after a deoptimization) a kernel when
+        // the first window starts, and code that is not compiled yet boxes vectors: in the full suite one window of the
+        // F32 and BF16 models once allocated 0.25 MB. So up to five windows are measured and one must allocate nothing;
+        // a per-token allocation shows in every window.
         long id = Thread.currentThread().threadId();
-        long before = threads.getThreadAllocatedBytes(id);
-        for (int i = 0; i < 20; i++) {
-            s.forward(one); s.cache().truncate(8);
-            s.forward(four); s.cache().truncate(8);
-            s.forward(eight); s.cache().truncate(8);
+        List<Long> windows = new ArrayList<>();
+        for (int w = 0; w < 5 && (windows.isEmpty() || windows.getLast() != 0); w++) {
+            long before = threads.getThreadAllocatedBytes(id);
+            for (int i = 0; i < 20; i++) {
+                s.forward(one); s.cache().truncate(8);
+                s.forward(four); s.cache().truncate(8);
+                s.forward(eight); s.cache().truncate(8);
+            }
+            windows.add(threads.getThreadAllocatedBytes(id) - before);
         }
-        long allocated = threads.getThreadAllocatedBytes(id) - before;
-        assertEquals(0, allocated, type + ": bytes allocated by 60 forward passes");
+        assertEquals(0L, windows.getLast(), type + ": bytes allocated by each window of 60 forward passes: " + windows);
     }
 
     @ParameterizedTest
