@@ -32,6 +32,8 @@ public final class BF16Tensor extends WeightTensor {
      * tiles' scratch: 8192 x 2048, 2 threads, n = 16 4.55 -> 3.55 ms, n = 32 7.59 -> 6.26 ms (1536 x 576: 0.286 ->
      * 0.234, 0.476 -> 0.423); Llama-3.2-1B BF16 T(16)/T(1) 4.26-4.46 -> 3.53-3.82.
      */
+    @Override int fusedInputs() { return 32; }
+
     /**
      * Four rows at a time beat two at every batch size the fused kernels take. 256 x 2048, one thread in L2: n = 2
      * 0.047 -> 0.037 ms, n = 8 0.088 -> 0.077, n = 16 0.178-0.186 -> 0.153-0.168; 8192 x 2048, two threads from memory:
@@ -40,8 +42,6 @@ public final class BF16Tensor extends WeightTensor {
      * 115-118, T(8) 180-182 -> 173-174, T(16) 318-321 -> 273-292.
      */
     @Override int quadInputs() { return 32; }
-
-    @Override int fusedInputs() { return 32; }
 
     // The same loop as in F32 around another decoder: C2 inlines a decoder reliably only when it is written out in
     // its own kernel, and a shared body taking both would double the node count that this kernel must stay under.

@@ -26,6 +26,8 @@ public final class F32Tensor extends WeightTensor {
      * Up to 16 inputs the fused kernel beats the tiles (8192 x 2048, 2 threads, n = 16: 5.79 -> 5.63 ms; 1536 x 576:
      * 0.353 -> 0.311); at 32 it lost on the large shape (8.48 -> 9.50 ms).
      */
+    @Override int fusedInputs() { return 16; }
+
     /**
      * Four rows at a time (as in BF16, {@link BF16Tensor#quadInputs}) up to four inputs. 8192 x 2048, two threads from
      * memory: n = 2 2.92-2.96 -> 2.47-2.50 ms, n = 4 2.96-2.98 -> 2.50; but n = 8 2.98-3.02 -> 3.11-3.19, so from five
@@ -33,8 +35,6 @@ public final class F32Tensor extends WeightTensor {
      * 218-220 -> 185-188; T(8) within the noise (240-262 against 250-252), T(16) too.
      */
     @Override int quadInputs() { return 4; }
-
-    @Override int fusedInputs() { return 16; }
 
     // The same loop as in BF16 around another decoder: C2 inlines a decoder reliably only when it is written out in
     // its own kernel, and a shared body taking both would double the node count that this kernel must stay under.

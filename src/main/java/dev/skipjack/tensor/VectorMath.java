@@ -252,13 +252,21 @@ public final class VectorMath {
      * Takes the chains from an array because C2 boxes vectors passed to a method it does not inline.
      */
     static void storeChains(float[] acc, float[] out, int rows, int r, int n, boolean both, int j0) {
+        sumSixteenChains(acc);
+        for (int j = 0; j < n; j++) out[(j0 + j) * rows + r] = acc[j];
+        if (both) for (int j = 0; j < n; j++) out[(j0 + j) * rows + r + 1] = acc[FUSED + j];
+    }
+
+    /**
+     * The lane sums of the 16 chains at {@code acc[p*L]} into {@code acc[0..16)}: {@link #sumLanes16} with 16 lanes,
+     * else chain by chain (the same tree either way); {@code acc[16L .. 24L)} is scratch.
+     */
+    private static void sumSixteenChains(float[] acc) {
         if (L == 16) {
             sumLanes16(acc, 0, 16 * L);
         } else {
             for (int p = 0; p < 16; p++) acc[p] = sumLanes(acc, p * L);
         }
-        for (int j = 0; j < n; j++) out[(j0 + j) * rows + r] = acc[j];
-        if (both) for (int j = 0; j < n; j++) out[(j0 + j) * rows + r + 1] = acc[FUSED + j];
     }
 
     /**
@@ -266,11 +274,7 @@ public final class VectorMath {
      * {@code out[(j0 + j)*rows + r + k]} for the first {@code n} inputs.
      */
     static void storeQuad(float[] acc, float[] out, int rows, int r, int n, int j0) {
-        if (L == 16) {
-            sumLanes16(acc, 0, 16 * L);
-        } else {
-            for (int p = 0; p < 16; p++) acc[p] = sumLanes(acc, p * L);
-        }
+        sumSixteenChains(acc);
         for (int k = 0; k < 4; k++) {
             for (int j = 0; j < n; j++) out[(j0 + j) * rows + r + k] = acc[4 * k + j];
         }

@@ -218,13 +218,6 @@ public abstract class WeightTensor {
     int fusedInputs() { return 0; }
 
     /**
-     * 1 to {@link #fusedInputs} inputs: two rows at a time, four inputs per {@link #fused4} call or eight per
-     * {@link #fused8} (the calls after the first find the two rows in L1), so the weights stream from memory once while the FMAs run beside the decoding.
-     * Unlike the tiles it needs no decoded copy of the rows, which is what makes small batches cheap: at n = 2..8 the
-     * cost stays close to one input's. Inputs go in groups of {@link VectorMath#FUSED}, each group's chains reduced and
-     * stored before the next.
-     */
-    /**
      * Four consecutive rows from byte offset {@code p} times the four inputs at byte offsets {@code x0..x3}, each weight
      * vector decoded once in registers and fed to four chains, in the matmul's order; chain (row k, input j) is stored at
      * {@code acc[(4k + j)*L]}. Like {@link #fused4} a method of its own that takes and returns no vector. Only called
@@ -263,6 +256,13 @@ public abstract class WeightTensor {
         return r;
     }
 
+    /**
+     * 1 to {@link #fusedInputs} inputs: two rows at a time, four inputs per {@link #fused4} call or eight per
+     * {@link #fused8} (the calls after the first find the two rows in L1), so the weights stream from memory once while the FMAs run beside the decoding.
+     * Unlike the tiles it needs no decoded copy of the rows, which is what makes small batches cheap: at n = 2..8 the
+     * cost stays close to one input's. Inputs go in groups of {@link VectorMath#FUSED}, each group's chains reduced and
+     * stored before the next.
+     */
     private void fusedRows(MemorySegment x, int n, float[] out, int r0, int r1) {
         float[] acc = Scratch.acc(24 * L);
         for (int r = r0; r < r1; r += 2) {
